@@ -1,0 +1,3 @@
+module github.com/hubkit/hub
+
+go 1.26.8
