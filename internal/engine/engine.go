@@ -1,0 +1,96 @@
+// Package engine is the Engine.IO v4 server: it owns sessions, their send queues, the
+// heartbeat and the upgrade between transports. It knows nothing of Socket.IO: the layer above
+// talks to it through [Handler] and [Conn] (open, message, close) and [Session.Send].
+package engine
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/transport"
+)
+
+// Packet is one Engine.IO packet; see [packet.Packet].
+type Packet = packet.Packet
+
+// Packet types, re-exported from [packet].
+const (
+	Open    = packet.Open
+	Close   = packet.Close
+	Ping    = packet.Ping
+	Pong    = packet.Pong
+	Message = packet.Message
+	Upgrade = packet.Upgrade
+	Noop    = packet.Noop
+)
+
+// Reason says why a session closed. The values are the Node server's words.
+type Reason string
+
+// The close reasons of Engine.IO sessions.
+const (
+	ReasonTransportClose Reason = "transport close"      // the client closed the connection or sent a close packet
+	ReasonTransportError Reason = "transport error"      // the connection failed, or the client broke the transport rules
+	ReasonPingTimeout    Reason = "ping timeout"         // no pong within PingTimeout
+	ReasonParseError     Reason = "parse error"          // the client sent a packet that does not decode
+	ReasonForcedClose    Reason = "forced close"         // the server closed the session (Session.Close)
+	ReasonShutdown       Reason = "server shutting down" // Server.Shutdown or Server.Close
+)
+
+// Errors returned by [Session.Send].
+var (
+	ErrClosed       = errors.New("engine: session closed")
+	ErrSlowConsumer = errors.New("engine: send queue full (the client does not read fast enough); session closed")
+)
+
+// Handler is what the engine serves: the Socket.IO layer, or an echo for conformance tests.
+type Handler interface {
+	// Open is called once for every new session, before any of its packets is delivered.
+	// It returns the Conn that receives the session's messages and its close.
+	Open(s *Session) Conn
+}
+
+// Conn receives one session's events. Its methods are never called concurrently for one
+// session, and Message is called in arrival order. They run on the transport's read path: a
+// slow Message holds up that client's reads (and only that client's).
+type Conn interface {
+	// Message delivers one message packet (text, or binary when p.Binary). p.Data may be kept.
+	Message(p Packet)
+	// Closed is called exactly once, after the session has closed; err may add detail.
+	Closed(reason Reason, err error)
+}
+
+// Options configure a [Server]. The zero value of each field means the Node default.
+type Options struct {
+	PingInterval   time.Duration // default 25s
+	PingTimeout    time.Duration // default 20s
+	UpgradeTimeout time.Duration // default 10s
+	MaxPayload     int64         // maxHttpBufferSize: largest packet/POST accepted; default 1e6 bytes
+	// MaxQueuedBytes bounds what a session may have queued for sending; past it the session
+	// closes with ErrSlowConsumer. Default 4 MiB.
+	MaxQueuedBytes int
+	// Transports the server accepts, in upgrade order (default: polling, sse, websocket).
+	Transports []transport.Transport
+	// AllowRequest, when set, is called for every handshake or upgrade request after the
+	// protocol checks; an error rejects it with 403 and the error's text.
+	AllowRequest func(r *http.Request) error
+	// CORS, when set, answers preflights and adds CORS headers to every engine response.
+	CORS *CORS
+	// Cookie, when set, is the name of a cookie set to the sid on the handshake (Node's "io").
+	Cookie string
+	Logger *slog.Logger // default slog.Default()
+}
+
+// CORS configures cross-origin access to the engine's HTTP endpoints.
+type CORS struct {
+	// Origins allowed: "*" for any, or exact origins such as "https://example.com".
+	Origins []string
+	// AllowOrigin, when set, decides instead of Origins.
+	AllowOrigin func(origin string) bool
+	Credentials bool     // send Access-Control-Allow-Credentials (the origin is then echoed, never "*")
+	Headers     []string // allowed request headers; default: echo the preflight's request
+	MaxAge      time.Duration
+}
