@@ -1,9 +1,74 @@
-// Package transport carries Engine.IO packets over HTTP: WebSocket, HTTP long-polling, and
-// SSE + POST. Each transport implements [Transport]; the engine owns sessions and hands each
-// request to the transport it names.
+// Package transport carries Engine.IO packets over HTTP: [WebSocket], HTTP long-[Polling], and
+// [SSE] + POST (our addition to the protocol). Each implements [Transport]; the engine owns
+// sessions — their queues, heartbeat and upgrades — and hands each request to the transport it
+// names, with the [Session] it belongs to. Adding a transport touches no engine code.
 package transport
 
-// Transport is one way of carrying a session (being defined).
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/hubkit/hub/internal/engine/packet"
+)
+
+// Transport is one way of carrying an Engine.IO session over HTTP.
 type Transport interface {
+	// Name is the value of the `transport` query parameter that selects it.
 	Name() string
+	// Upgradable reports whether a session opened on another transport may move to this one
+	// (the engine advertises it in the open packet's "upgrades").
+	Upgradable() bool
+	// Accepts reports whether r is well formed for this transport; the engine answers a false
+	// with 400 Bad request. (A WebSocket request needs the Upgrade headers.)
+	Accepts(r *http.Request) bool
+	// Serve handles one request of session s — the handshake request too, in which case the
+	// open packet is the first one s.Pull returns. It returns when the request is done; it must
+	// not keep goroutines running after that.
+	Serve(w http.ResponseWriter, r *http.Request, s Session)
 }
+
+// Session is the engine's side of one session, as the transport serving a request sees it.
+// Its methods are safe for concurrent use.
+type Session interface {
+	// ID is the session id.
+	ID() string
+	// MaxPayload is the largest body or message, in bytes, the transport may accept.
+	MaxPayload() int64
+	// Pull waits until packets are ready for this transport and returns all of them, in order.
+	// When the session has closed it returns its final packets (possibly none) with ErrClosed.
+	// A second Pull while one is waiting returns ErrOverlap and closes the session. It returns
+	// ctx.Err() when ctx is done first.
+	Pull(ctx context.Context) ([]packet.Packet, error)
+	// Receive handles packets that arrived from the client, in order. It returns an error when
+	// they made the session close (a bad packet, a close packet).
+	Receive(pkts ...packet.Packet) error
+	// BeginReceive marks the start of an upload (a polling POST); a second concurrent one returns
+	// ErrOverlap and closes the session. Call the returned func when done.
+	BeginReceive() (end func(), err error)
+	// Fail closes the session because the transport broke: err says how. A nil err or
+	// ErrPeerClosed means the client went away cleanly ("transport close"); an error wrapping
+	// packet.ErrBadPacket is a "parse error"; anything else a "transport error".
+	Fail(err error)
+	// Upgrading reports whether this request is taking the session over from another transport;
+	// then the transport must run the probe exchange (2probe → 3probe, Probe; then 5, Upgrade)
+	// before anything else, within UpgradeTimeout.
+	Upgrading() bool
+	// Probe tells the engine the client probed this transport successfully: the old transport
+	// is answered with noop packets from now on.
+	Probe() error
+	// Upgrade moves the session onto this transport; later Pulls here get its packets.
+	Upgrade() error
+	// AbortUpgrade abandons the upgrade; the session stays on its old transport.
+	AbortUpgrade()
+	// Done is closed once the session has closed.
+	Done() <-chan struct{}
+}
+
+// Errors shared by the engine and the transports.
+var (
+	ErrClosed     = errors.New("engine.io: session closed")
+	ErrOverlap    = errors.New("engine.io: overlapping request for the same session")
+	ErrPeerClosed = errors.New("engine.io: connection closed by the client")
+	ErrTooLarge   = errors.New("engine.io: payload exceeds maxPayload")
+)

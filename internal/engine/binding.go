@@ -1,0 +1,163 @@
+package engine
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/transport"
+)
+
+// binding is a session as seen by one transport request: it implements transport.Session.
+type binding struct {
+	s         *Session
+	name      string // the transport serving the request
+	upgrading bool   // the request takes the session over from another transport
+	counted   bool   // the request counts as active (set when an upgrade completes)
+}
+
+var _ transport.Session = (*binding)(nil)
+
+var errUpgrade = errors.New("engine.io: upgrade not possible now")
+
+func (b *binding) ID() string            { return b.s.id }
+func (b *binding) MaxPayload() int64     { return b.s.srv.opts.MaxPayload }
+func (b *binding) Done() <-chan struct{} { return b.s.done }
+func (b *binding) Upgrading() bool       { return b.upgrading }
+func (b *binding) Fail(err error)        { b.s.fail(err) }
+
+func (b *binding) Pull(ctx context.Context) ([]packet.Packet, error) {
+	s := b.s
+	s.mu.Lock()
+	if s.pulling[b.name] {
+		s.mu.Unlock()
+		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close})
+		return nil, transport.ErrOverlap
+	}
+	s.pulling[b.name] = true
+	defer func() {
+		s.mu.Lock()
+		delete(s.pulling, b.name)
+		s.mu.Unlock()
+	}()
+	for {
+		if b.name != s.transport || (s.probed && !b.upgrading) {
+			// The session is moving (or has moved) to another transport: release this one.
+			s.mu.Unlock()
+			return []packet.Packet{{Type: Noop}}, nil
+		}
+		if len(s.queue) > 0 {
+			pkts := s.queue
+			s.queue, s.queued = nil, 0
+			closing := s.state != stateOpen
+			s.mu.Unlock()
+			if closing {
+				return pkts, transport.ErrClosed
+			}
+			return pkts, nil
+		}
+		if s.state != stateOpen {
+			s.mu.Unlock()
+			return nil, transport.ErrClosed
+		}
+		probe := s.probeCh
+		s.mu.Unlock()
+		select {
+		case <-s.notify:
+		case <-probe:
+		case <-s.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		s.mu.Lock()
+	}
+}
+
+func (b *binding) Receive(pkts ...packet.Packet) error {
+	s := b.s
+	for _, p := range pkts {
+		s.mu.Lock()
+		open := s.state == stateOpen
+		s.mu.Unlock()
+		if !open {
+			return transport.ErrClosed
+		}
+		switch p.Type {
+		case Message:
+			s.deliver(p)
+		case Pong:
+			s.pong()
+		case Close:
+			// The client is leaving: a parked poll is released with a noop.
+			s.close(ReasonTransportClose, nil, &Packet{Type: Noop})
+			return transport.ErrClosed
+		case Ping:
+			// v4 heartbeats go server → client; a client ping is a protocol violation.
+			s.fail(errors.New("engine.io: invalid heartbeat direction"))
+			return transport.ErrClosed
+		}
+		// open, upgrade and noop from the client mean nothing here; Node ignores them too.
+	}
+	return nil
+}
+
+func (b *binding) BeginReceive() (func(), error) {
+	s := b.s
+	s.mu.Lock()
+	if s.posting {
+		s.mu.Unlock()
+		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close})
+		return nil, transport.ErrOverlap
+	}
+	s.posting = true
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.posting = false
+		s.mu.Unlock()
+	}, nil
+}
+
+func (b *binding) Probe() error {
+	s := b.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !b.upgrading || s.state != stateOpen || s.probed {
+		return errUpgrade
+	}
+	s.probed = true
+	close(s.probeCh) // a parked poll on the old transport is answered with a noop
+	return nil
+}
+
+func (b *binding) Upgrade() error {
+	s := b.s
+	s.mu.Lock()
+	if !b.upgrading || !s.probed || s.state != stateOpen {
+		s.mu.Unlock()
+		return errUpgrade
+	}
+	s.transport = b.name
+	s.upgrading, s.probed = false, false
+	s.probeCh = make(chan struct{})
+	s.active++
+	b.counted, b.upgrading = true, false
+	s.mu.Unlock()
+	s.wake() // what was buffered during the upgrade goes out on the new transport
+	return nil
+}
+
+func (b *binding) AbortUpgrade() {
+	s := b.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !b.upgrading || !s.upgrading {
+		return
+	}
+	b.upgrading = false
+	s.upgrading = false
+	if s.probed {
+		s.probed = false
+		s.probeCh = make(chan struct{})
+	}
+}

@@ -1,0 +1,323 @@
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/hubkit/hub/internal/engine"
+)
+
+// echo sends every message back, and records close reasons.
+type echo struct {
+	mu       sync.Mutex
+	reasons  chan engine.Reason
+	sessions []*engine.Session
+}
+
+type echoConn struct {
+	s *engine.Session
+	e *echo
+}
+
+func (e *echo) Open(s *engine.Session) engine.Conn {
+	e.mu.Lock()
+	e.sessions = append(e.sessions, s)
+	e.mu.Unlock()
+	return &echoConn{s, e}
+}
+
+func (e *echo) last() *engine.Session {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sessions[len(e.sessions)-1]
+}
+
+// waitFor polls cond until it holds, failing the test after a few seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+func (c *echoConn) Message(p engine.Packet)          { c.s.Send(p) }
+func (c *echoConn) Closed(r engine.Reason, _ error) {
+	if c.e.reasons != nil {
+		c.e.reasons <- r
+	}
+}
+
+func newServer(t *testing.T, opts *engine.Options) (*httptest.Server, *echo, *engine.Server) {
+	t.Helper()
+	e := &echo{reasons: make(chan engine.Reason, 16)}
+	srv := engine.NewServer(e, opts)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	return ts, e, srv
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	res, err := http.Post(url, "text/plain;charset=UTF-8", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+type openPacket struct {
+	SID          string   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int      `json:"pingInterval"`
+	PingTimeout  int      `json:"pingTimeout"`
+	MaxPayload   int      `json:"maxPayload"`
+}
+
+func handshake(t *testing.T, base string) openPacket {
+	t.Helper()
+	code, body := get(t, base+"/?EIO=4&transport=polling&t=x")
+	if code != 200 || body[0] != '0' {
+		t.Fatalf("handshake: got %d %q", code, body)
+	}
+	var o openPacket
+	if err := json.Unmarshal([]byte(body[1:]), &o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestPollingEcho(t *testing.T) {
+	ts, _, _ := newServer(t, nil)
+	o := handshake(t, ts.URL)
+	if len(o.SID) != 20 || len(o.Upgrades) != 1 || o.Upgrades[0] != "websocket" || o.PingInterval != 25000 || o.PingTimeout != 20000 || o.MaxPayload != 1000000 {
+		t.Fatalf("open packet: %+v", o)
+	}
+	u := ts.URL + "/?EIO=4&transport=polling&sid=" + o.SID
+	if code, body := post(t, u, "4hello\x1ebAQIDBA=="); code != 200 || body != "ok" {
+		t.Fatalf("post: %d %q", code, body)
+	}
+	if code, body := get(t, u); code != 200 || body != "4hello\x1ebAQIDBA==" {
+		t.Fatalf("poll: got %d %q; want 4hello\\x1ebAQIDBA==", code, body)
+	}
+}
+
+func TestHTTPErrors(t *testing.T) {
+	ts, _, _ := newServer(t, &engine.Options{AllowRequest: func(r *http.Request) error {
+		if r.URL.Query().Get("deny") != "" {
+			return errDenied
+		}
+		return nil
+	}})
+	cases := []struct {
+		method, query string
+		status        int
+		body          string
+	}{
+		{"GET", "EIO=4", 400, `{"code":0,"message":"Transport unknown"}`},
+		{"GET", "EIO=4&transport=abc", 400, `{"code":0,"message":"Transport unknown"}`},
+		{"GET", "EIO=4&transport=polling&sid=nope", 400, `{"code":1,"message":"Session ID unknown"}`},
+		{"POST", "EIO=4&transport=polling", 400, `{"code":2,"message":"Bad handshake method"}`},
+		{"PUT", "EIO=4&transport=polling", 400, `{"code":2,"message":"Bad handshake method"}`},
+		{"GET", "EIO=4&transport=websocket", 400, `{"code":3,"message":"Bad request"}`},
+		{"GET", "EIO=4&transport=polling&deny=1", 403, `{"code":4,"message":"denied"}`},
+		{"GET", "transport=polling", 400, `{"code":5,"message":"Unsupported protocol version"}`},
+		{"GET", "EIO=3&transport=polling", 400, `{"code":5,"message":"Unsupported protocol version"}`},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest(c.method, ts.URL+"/?"+c.query, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != c.status || string(b) != c.body {
+			t.Errorf("%s ?%s: got %d %s; want %d %s", c.method, c.query, res.StatusCode, b, c.status, c.body)
+		}
+	}
+}
+
+var errDenied = errorString("denied")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+func TestUpgradeToWebSocket(t *testing.T) {
+	ts, _, _ := newServer(t, nil)
+	o := handshake(t, ts.URL)
+	poll := ts.URL + "/?EIO=4&transport=polling&sid=" + o.SID
+	// A poll parked before the upgrade must be released with a noop.
+	parked := make(chan string, 1)
+	go func() {
+		_, body := get(t, poll)
+		parked <- body
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/?EIO=4&transport=websocket&sid=" + o.SID
+	c, _, err := websocket.Dial(ctx, wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	write(t, c, "2probe")
+	if got := read(t, c); got != "3probe" {
+		t.Fatalf("got %q; want 3probe", got)
+	}
+	if got := <-parked; got != "6" {
+		t.Fatalf("parked poll: got %q; want 6", got)
+	}
+	write(t, c, "5")
+	write(t, c, "4over ws")
+	if got := read(t, c); got != "4over ws" {
+		t.Fatalf("got %q; want 4over ws", got)
+	}
+	if err := c.Write(ctx, websocket.MessageBinary, []byte{1, 2, 3}); err != nil {
+		t.Fatal(err)
+	}
+	typ, data, err := c.Read(ctx)
+	if err != nil || typ != websocket.MessageBinary || !bytes.Equal(data, []byte{1, 2, 3}) {
+		t.Fatalf("binary echo: %v %v %v", typ, data, err)
+	}
+	// Polling is over for this session.
+	if code, body := get(t, poll); code != 400 || body != `{"code":3,"message":"Bad request"}` {
+		t.Fatalf("poll after upgrade: %d %s", code, body)
+	}
+}
+
+func write(t *testing.T, c *websocket.Conn, s string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func read(t *testing.T, c *websocket.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestWebSocketOnly(t *testing.T) {
+	ts, e, _ := newServer(t, &engine.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 5 * time.Second})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	open := read(t, c)
+	var o openPacket
+	if open[0] != '0' || json.Unmarshal([]byte(open[1:]), &o) != nil || len(o.Upgrades) != 0 || o.PingInterval != 50 {
+		t.Fatalf("open: %q", open)
+	}
+	if got := read(t, c); got != "2" {
+		t.Fatalf("got %q; want ping", got)
+	}
+	write(t, c, "3")
+	if got := read(t, c); got != "2" {
+		t.Fatalf("got %q; want a second ping after the pong", got)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	if r := <-e.reasons; r != engine.ReasonTransportClose {
+		t.Fatalf("reason %q; want transport close", r)
+	}
+}
+
+func TestPingTimeout(t *testing.T) {
+	ts, e, _ := newServer(t, &engine.Options{PingInterval: 30 * time.Millisecond, PingTimeout: 30 * time.Millisecond})
+	o := handshake(t, ts.URL)
+	if r := <-e.reasons; r != engine.ReasonPingTimeout {
+		t.Fatalf("reason %q; want ping timeout", r)
+	}
+	if code, _ := get(t, ts.URL+"/?EIO=4&transport=polling&sid="+o.SID); code != 400 {
+		t.Fatalf("poll after ping timeout: %d; want 400", code)
+	}
+}
+
+func TestBadInputClosesOnlyThatSession(t *testing.T) {
+	ts, e, _ := newServer(t, &engine.Options{MaxPayload: 100})
+	for _, c := range []struct {
+		body   string
+		reason engine.Reason
+	}{
+		{"abc", engine.ReasonParseError},
+		{"", engine.ReasonParseError},
+		{"2", engine.ReasonTransportError}, // a client ping: wrong heartbeat direction
+		{strings.Repeat("4", 200), engine.ReasonTransportError},
+		{"1", engine.ReasonTransportClose},
+	} {
+		good := handshake(t, ts.URL)
+		bad := handshake(t, ts.URL)
+		post(t, ts.URL+"/?EIO=4&transport=polling&sid="+bad.SID, c.body)
+		if r := <-e.reasons; r != c.reason {
+			t.Errorf("body %.10q: reason %q; want %q", c.body, r, c.reason)
+		}
+		if code, body := post(t, ts.URL+"/?EIO=4&transport=polling&sid="+good.SID, "4still here"); code != 200 || body != "ok" {
+			t.Errorf("other session after %.10q: %d %s", c.body, code, body)
+		}
+	}
+}
+
+func TestShutdownReleasesParkedPoll(t *testing.T) {
+	ts, e, srv := newServer(t, nil)
+	o := handshake(t, ts.URL)
+	done := make(chan string, 1)
+	go func() {
+		_, body := get(t, ts.URL+"/?EIO=4&transport=polling&sid="+o.SID)
+		done <- body
+	}()
+	waitFor(t, "the poll to park", e.last().Parked)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if body := <-done; body != "1" {
+		t.Fatalf("parked poll got %q; want 1", body)
+	}
+	if r := <-e.reasons; r != engine.ReasonShutdown {
+		t.Fatalf("reason %q", r)
+	}
+	if code, body := get(t, ts.URL+"/?EIO=4&transport=polling"); code != 503 {
+		t.Fatalf("handshake after shutdown: %d %s", code, body)
+	}
+}

@@ -1,0 +1,365 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hubkit/hub/transport"
+)
+
+// Server is the Engine.IO server: an http.Handler for the engine's path. Create it with
+// [NewServer]; its methods are safe for concurrent use.
+type Server struct {
+	h          Handler
+	opts       Options
+	transports map[string]transport.Transport
+	track      tracker // sessions and their goroutines
+
+	mu       sync.Mutex          // guards the fields below
+	sessions map[string]*Session // open sessions by id
+	live     map[*Session]bool   // sessions not finished yet, closing ones included
+	closing  bool
+}
+
+// NewServer returns a server that hands sessions to h. opts may be nil.
+func NewServer(h Handler, opts *Options) *Server {
+	srv := &Server{h: h, sessions: make(map[string]*Session), live: make(map[*Session]bool)}
+	if opts != nil {
+		srv.opts = *opts
+	}
+	o := &srv.opts
+	if o.PingInterval <= 0 {
+		o.PingInterval = 25 * time.Second
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = 20 * time.Second
+	}
+	if o.UpgradeTimeout <= 0 {
+		o.UpgradeTimeout = 10 * time.Second
+	}
+	if o.MaxPayload <= 0 {
+		o.MaxPayload = 1e6
+	}
+	if o.MaxQueuedBytes <= 0 {
+		o.MaxQueuedBytes = 4 << 20
+	}
+	if o.Transports == nil {
+		o.Transports = []transport.Transport{transport.Polling{}, transport.SSE{}, transport.WebSocket{UpgradeTimeout: o.UpgradeTimeout}}
+	}
+	srv.transports = make(map[string]transport.Transport, len(o.Transports))
+	for _, t := range o.Transports {
+		srv.transports[t.Name()] = t
+	}
+	return srv
+}
+
+// Error codes of the Engine.IO HTTP error responses (the JSON body's "code").
+const (
+	codeUnknownTransport = 0
+	codeUnknownSID       = 1
+	codeBadHandshake     = 2
+	codeBadRequest       = 3
+	codeForbidden        = 4
+	codeUnsupported      = 5
+)
+
+var errorMessages = [...]string{"Transport unknown", "Session ID unknown", "Bad handshake method", "Bad request", "Forbidden", "Unsupported protocol version"}
+
+// ServeHTTP serves one Engine.IO request: a handshake, a poll or upload, a WebSocket, an SSE
+// stream. Requests are checked in the Node server's order, and refused with its status codes
+// and JSON bodies.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.opts.CORS != nil && srv.cors(w, r) {
+		return // a preflight, answered
+	}
+	q := r.URL.Query()
+	t, ok := srv.transports[q.Get("transport")]
+	if !ok {
+		srv.refuse(w, r, http.StatusBadRequest, codeUnknownTransport, "")
+		return
+	}
+	if !validOrigin(r.Header.Get("Origin")) {
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+		return
+	}
+	if sid := q.Get("sid"); sid != "" {
+		srv.mu.Lock()
+		s := srv.sessions[sid]
+		srv.mu.Unlock()
+		if s == nil {
+			srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "")
+			return
+		}
+		srv.serveSession(w, r, s, t)
+		return
+	}
+	if r.Method != http.MethodGet {
+		srv.refuse(w, r, http.StatusBadRequest, codeBadHandshake, "")
+		return
+	}
+	if !t.Accepts(r) {
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+		return
+	}
+	if srv.opts.AllowRequest != nil {
+		if err := srv.opts.AllowRequest(r); err != nil {
+			srv.refuse(w, r, http.StatusForbidden, codeForbidden, err.Error())
+			return
+		}
+	}
+	if q.Get("EIO") != "4" {
+		srv.refuse(w, r, http.StatusBadRequest, codeUnsupported, "")
+		return
+	}
+	s := srv.open(r, t)
+	if s == nil {
+		srv.refuse(w, r, http.StatusServiceUnavailable, codeBadRequest, "server shutting down")
+		return
+	}
+	if srv.opts.Cookie != "" {
+		http.SetCookie(w, &http.Cookie{Name: srv.opts.Cookie, Value: s.id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	srv.serve(w, r, t, &binding{s: s, name: t.Name()})
+	s.requestDone()
+}
+
+// serve runs one transport request, counted so that Close waits for it.
+func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Transport, b *binding) {
+	srv.track.add()
+	defer srv.track.done()
+	t.Serve(w, r, b)
+}
+
+// serveSession routes a request that names an existing session.
+func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Session, t transport.Transport) {
+	name := t.Name()
+	s.mu.Lock()
+	current := srv.transports[s.transport]
+	switch {
+	case s.state != stateOpen:
+		s.mu.Unlock()
+		srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "")
+	case name == s.transport && !t.Upgradable() && t.Accepts(r):
+		s.active++
+		s.mu.Unlock()
+		srv.serve(w, r, t, &binding{s: s, name: name})
+		s.requestDone()
+	case name != s.transport && t.Upgradable() && !current.Upgradable() && !s.upgrading && t.Accepts(r):
+		s.upgrading = true
+		s.mu.Unlock()
+		b := &binding{s: s, name: name, upgrading: true}
+		srv.serve(w, r, t, b)
+		b.AbortUpgrade() // no-op unless Serve gave up half way
+		if b.counted {
+			s.requestDone()
+		}
+	default:
+		// Another transport than the session's without a possible upgrade, a second upgrade,
+		// a second WebSocket, or a method the transport does not take.
+		s.mu.Unlock()
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+	}
+}
+
+// open creates a session for a handshake request, or returns nil when shutting down.
+func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
+	var raw [15]byte
+	rand.Read(raw[:])
+	ctx, cancel := context.WithCancel(context.Background())
+	req := r.Clone(ctx)
+	req.Body = http.NoBody
+	s := &Session{
+		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
+		srv:       srv,
+		req:       req,
+		ctx:       ctx,
+		cancel:    cancel,
+		done:      make(chan struct{}),
+		notify:    make(chan struct{}, 1),
+		transport: t.Name(),
+		pulling:   make(map[string]bool, 2),
+		probeCh:   make(chan struct{}),
+		active:    1, // the handshake request
+	}
+	s.queue = append(s.queue, Packet{Type: Open, Data: srv.openData(s.id, t)})
+	srv.mu.Lock()
+	if srv.closing {
+		srv.mu.Unlock()
+		cancel()
+		return nil
+	}
+	srv.sessions[s.id] = s
+	srv.live[s] = true
+	srv.track.add() // released by finish
+	srv.mu.Unlock()
+	s.conn = srv.h.Open(s)
+	s.mu.Lock()
+	if s.state == stateOpen {
+		s.pingTimer = time.AfterFunc(srv.opts.PingInterval, s.ping)
+	}
+	s.mu.Unlock()
+	return s
+}
+
+// openData is the open packet's JSON, fields in Node's order.
+func (srv *Server) openData(sid string, t transport.Transport) []byte {
+	b := make([]byte, 0, 128)
+	b = append(b, `{"sid":"`...)
+	b = append(b, sid...)
+	b = append(b, `","upgrades":[`...)
+	if !t.Upgradable() {
+		n := 0
+		for _, u := range srv.opts.Transports {
+			if u.Upgradable() && u.Name() != t.Name() {
+				if n > 0 {
+					b = append(b, ',')
+				}
+				b = strconv.AppendQuote(b, u.Name())
+				n++
+			}
+		}
+	}
+	b = append(b, `],"pingInterval":`...)
+	b = strconv.AppendInt(b, srv.opts.PingInterval.Milliseconds(), 10)
+	b = append(b, `,"pingTimeout":`...)
+	b = strconv.AppendInt(b, srv.opts.PingTimeout.Milliseconds(), 10)
+	b = append(b, `,"maxPayload":`...)
+	b = strconv.AppendInt(b, srv.opts.MaxPayload, 10)
+	return append(b, '}')
+}
+
+func (srv *Server) remove(s *Session) {
+	srv.mu.Lock()
+	if srv.sessions[s.id] == s {
+		delete(srv.sessions, s.id)
+	}
+	srv.mu.Unlock()
+}
+
+// refuse writes an Engine.IO error: JSON for HTTP requests, plain text for WebSocket handshakes
+// (as Node does). msg overrides the standard message.
+func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, status, code int, msg string) {
+	if msg == "" {
+		msg = errorMessages[code]
+	}
+	h := w.Header()
+	if r.Header.Get("Upgrade") != "" {
+		h.Set("Content-Type", "text/html")
+		h.Set("Connection", "close")
+		w.WriteHeader(status)
+		w.Write([]byte(msg))
+		return
+	}
+	body := strconv.AppendQuote([]byte(`{"code":`+strconv.Itoa(code)+`,"message":`), msg)
+	body = append(body, '}')
+	h.Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// validOrigin rejects Origin headers with characters no origin has (Node's check).
+func validOrigin(o string) bool {
+	for i := 0; i < len(o); i++ {
+		if c := o[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// Sessions returns the number of open sessions.
+func (srv *Server) Sessions() int {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return len(srv.sessions)
+}
+
+// Shutdown stops new handshakes, closes every session with ReasonShutdown — queued packets
+// and a close packet are flushed, parked polls answered at once — and waits until every
+// session and its goroutines have finished, or ctx is done (then it closes the rest hard and
+// returns ctx.Err()).
+func (srv *Server) Shutdown(ctx context.Context) error {
+	for _, s := range srv.stop() {
+		s.Close(ReasonShutdown)
+	}
+	select {
+	case <-srv.track.idle():
+		return nil
+	case <-ctx.Done():
+		srv.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes every session at once, without waiting for the final packets to be written,
+// and returns when their goroutines have exited.
+func (srv *Server) Close() error {
+	srv.stop()
+	srv.mu.Lock()
+	list := make([]*Session, 0, len(srv.live))
+	for s := range srv.live {
+		list = append(list, s)
+	}
+	srv.mu.Unlock()
+	for _, s := range list {
+		s.close(ReasonShutdown, nil, nil)
+		s.finish()
+	}
+	<-srv.track.idle()
+	return nil
+}
+
+func (srv *Server) stop() []*Session {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.closing = true
+	list := make([]*Session, 0, len(srv.sessions))
+	for _, s := range srv.sessions {
+		list = append(list, s)
+	}
+	return list
+}
+
+// tracker counts what must end before Shutdown and Close return: unfinished sessions, their
+// close notifications and the transport requests being served.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{}
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 && t.zero != nil {
+		close(t.zero)
+		t.zero = nil
+	}
+	t.mu.Unlock()
+}
+
+// idle returns a channel closed once the count is zero.
+func (t *tracker) idle() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.zero
+	if t.n == 0 {
+		c = make(chan struct{})
+		close(c)
+	} else if c == nil {
+		t.zero = make(chan struct{})
+		c = t.zero
+	}
+	return c
+}

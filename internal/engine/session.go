@@ -1,0 +1,262 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/transport"
+)
+
+type state int
+
+const (
+	stateOpen    state = iota
+	stateClosing       // closed for the user; the transport may still flush the final packets
+	stateClosed        // finished: context cancelled, goroutines released
+)
+
+// flushTimeout bounds how long a closing session waits for its transport to write the final
+// packets before it is torn down regardless.
+const flushTimeout = 5 * time.Second
+
+// Session is one Engine.IO session. Its methods are safe for concurrent use.
+type Session struct {
+	id     string
+	srv    *Server
+	req    *http.Request
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the session is finished
+	conn   Conn
+
+	recvMu   sync.Mutex // serialises calls into conn
+	notified bool       // conn.Closed was called; guarded by recvMu
+
+	notify chan struct{} // cap 1: wakes the waiting Pull
+
+	mu         sync.Mutex // guards the fields below
+	transport  string
+	state      state
+	reason     Reason
+	cause      error
+	queue      []Packet
+	queued     int             // bytes in queue
+	pulling    map[string]bool // transports with a Pull in progress
+	posting    bool
+	active     int  // transport requests being served
+	upgrading  bool // a request is taking the session to another transport
+	probed     bool // ...and the client's probe succeeded: answer old polls with noop
+	probeCh    chan struct{}
+	pingTimer  *time.Timer
+	pongTimer  *time.Timer
+	flushTimer *time.Timer
+}
+
+// ID returns the session id (a secret: never show it to other clients).
+func (s *Session) ID() string { return s.id }
+
+// Request returns the handshake request (method, URL with query, headers, RemoteAddr). Its body
+// is gone; treat it as read-only.
+func (s *Session) Request() *http.Request { return s.req }
+
+// Transport returns the name of the transport the session currently uses.
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Context is cancelled when the session has finished closing.
+func (s *Session) Context() context.Context { return s.ctx }
+
+// Send queues packets to be written in order and adjacent (a binary event's header and its
+// attachments). It never blocks. It returns ErrClosed once the session is closing, and
+// ErrSlowConsumer, closing the session, when the queue would pass Options.MaxQueuedBytes.
+func (s *Session) Send(pkts ...Packet) error {
+	n := size(pkts)
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.queued+n > s.srv.opts.MaxQueuedBytes {
+		s.mu.Unlock()
+		s.close(ReasonTransportError, ErrSlowConsumer, nil)
+		return ErrSlowConsumer
+	}
+	s.queue = append(s.queue, pkts...)
+	s.queued += n
+	s.mu.Unlock()
+	s.wake()
+	return nil
+}
+
+// SendVolatile queues packets only if the transport is waiting to write right now, with
+// nothing queued before them; it reports whether they were queued.
+func (s *Session) SendVolatile(pkts ...Packet) bool {
+	s.mu.Lock()
+	if s.state != stateOpen || len(s.queue) > 0 || !s.pulling[s.transport] || s.probed {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, pkts...)
+	s.queued += size(pkts)
+	s.mu.Unlock()
+	s.wake()
+	return true
+}
+
+// Close closes the session from the server side: a close packet is queued behind what is
+// already there and the transport flushes it (bounded by a few seconds), then the session
+// ends. Conn.Closed is called with reason. Closing a closed session does nothing.
+func (s *Session) Close(reason Reason) {
+	s.close(reason, nil, &Packet{Type: Close})
+}
+
+func size(pkts []Packet) int {
+	n := 0
+	for _, p := range pkts {
+		n += 1 + len(p.Data)
+	}
+	return n
+}
+
+func (s *Session) wake() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// close starts closing: the session leaves the server's table at once (later requests get
+// "Session ID unknown", as in Node), final is queued for the transport, and the session
+// finishes once no request is being served.
+func (s *Session) close(reason Reason, cause error, final *Packet) {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosing
+	s.reason, s.cause = reason, cause
+	s.stopTimers()
+	if final != nil {
+		s.queue = append(s.queue, *final)
+	}
+	idle := s.active == 0
+	if !idle {
+		s.flushTimer = time.AfterFunc(flushTimeout, s.finish)
+	}
+	s.mu.Unlock()
+	s.srv.remove(s)
+	s.srv.track.add()
+	go s.notifyClosed(reason, cause)
+	s.wake()
+	if idle {
+		s.finish()
+	}
+}
+
+// notifyClosed tells the Conn, after any Message in progress.
+func (s *Session) notifyClosed(reason Reason, cause error) {
+	defer s.srv.track.done()
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	s.notified = true
+	if s.conn != nil {
+		s.conn.Closed(reason, cause)
+	}
+}
+
+// finish ends a closing session: context cancelled, waiting transports released.
+func (s *Session) finish() {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosed
+	s.stopTimers()
+	if s.flushTimer != nil {
+		s.flushTimer.Stop()
+	}
+	s.mu.Unlock()
+	s.cancel()
+	close(s.done)
+	s.srv.mu.Lock()
+	delete(s.srv.live, s)
+	s.srv.mu.Unlock()
+	s.srv.track.done() // the session's own count, taken at creation
+}
+
+func (s *Session) stopTimers() {
+	if s.pingTimer != nil {
+		s.pingTimer.Stop()
+	}
+	if s.pongTimer != nil {
+		s.pongTimer.Stop()
+	}
+}
+
+// fail closes the session because the transport broke or the client broke the rules.
+func (s *Session) fail(err error) {
+	reason := ReasonTransportError
+	switch {
+	case err == nil || errors.Is(err, transport.ErrPeerClosed):
+		reason = ReasonTransportClose
+	case errors.Is(err, packet.ErrBadPacket):
+		reason = ReasonParseError
+	}
+	s.close(reason, err, nil)
+	s.finish()
+}
+
+// ping is the heartbeat: queue a ping and expect a pong within PingTimeout. The timeout starts
+// when the ping is queued, not when it is written.
+func (s *Session) ping() {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.queue = append(s.queue, Packet{Type: Ping})
+	s.queued++
+	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.close(ReasonPingTimeout, nil, &Packet{Type: Close}) })
+	s.mu.Unlock()
+	s.wake()
+}
+
+func (s *Session) pong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen || s.pongTimer == nil {
+		return // a pong nobody asked for
+	}
+	s.pongTimer.Stop()
+	s.pongTimer = nil
+	s.pingTimer.Reset(s.srv.opts.PingInterval)
+}
+
+// deliver hands a message to the Conn, one at a time, never after Closed.
+func (s *Session) deliver(p Packet) {
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	if !s.notified && s.conn != nil {
+		s.conn.Message(p)
+	}
+}
+
+// requestDone is called when a transport request of the session ends.
+func (s *Session) requestDone() {
+	s.mu.Lock()
+	s.active--
+	closing := s.state == stateClosing && s.active == 0
+	s.mu.Unlock()
+	if closing {
+		s.finish()
+	}
+}
