@@ -21,7 +21,9 @@ func (Polling) Name() string { return "polling" }
 func (Polling) Upgradable() bool { return false }
 
 // Accepts takes GET and POST.
-func (Polling) Accepts(r *http.Request) bool { return r.Method == http.MethodGet || r.Method == http.MethodPost }
+func (Polling) Accepts(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodPost
+}
 
 // Serve answers a poll (GET) or an upload (POST).
 func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {

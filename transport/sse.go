@@ -21,7 +21,9 @@ func (SSE) Name() string { return "sse" }
 func (SSE) Upgradable() bool { return false }
 
 // Accepts takes GET (the stream) and POST (packets up).
-func (SSE) Accepts(r *http.Request) bool { return r.Method == http.MethodGet || r.Method == http.MethodPost }
+func (SSE) Accepts(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodPost
+}
 
 // Serve streams the session's packets (GET) or reads an upload (POST).
 func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {

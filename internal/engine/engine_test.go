@@ -53,7 +53,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
-func (c *echoConn) Message(p engine.Packet)          { c.s.Send(p) }
+func (c *echoConn) Message(p engine.Packet) { c.s.Send(p) }
 func (c *echoConn) Closed(r engine.Reason, _ error) {
 	if c.e.reasons != nil {
 		c.e.reasons <- r
