@@ -1,0 +1,78 @@
+// Package parser is the Socket.IO v5 packet codec: the text form of a packet, the binary
+// attachments that follow BINARY_EVENT and BINARY_ACK headers, and the JSON helpers that turn
+// Go values into event arguments and back, with []byte values carried as attachments.
+// It does no I/O.
+package parser
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// Type is the Socket.IO packet type, the first character of a packet.
+type Type byte
+
+// The Socket.IO v5 packet types.
+const (
+	Connect      Type = iota // 0: CONNECT
+	Disconnect               // 1: DISCONNECT
+	Event                    // 2: EVENT
+	Ack                      // 3: ACK
+	ConnectError             // 4: CONNECT_ERROR
+	BinaryEvent              // 5: BINARY_EVENT
+	BinaryAck                // 6: BINARY_ACK
+)
+
+var typeNames = [...]string{"CONNECT", "DISCONNECT", "EVENT", "ACK", "CONNECT_ERROR", "BINARY_EVENT", "BINARY_ACK"}
+
+// String returns the protocol name of t, such as "BINARY_EVENT".
+func (t Type) String() string {
+	if int(t) < len(typeNames) {
+		return typeNames[t]
+	}
+	return "Type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// NoID is the [Packet] ID of a packet without an ack id.
+const NoID int64 = -1
+
+// ErrInvalid is wrapped by every error the [Decoder] returns, and by the errors of
+// [SplitArray] and [UnmarshalArg] that come from malformed input. Check it with errors.Is.
+var ErrInvalid = errors.New("parser: invalid packet")
+
+// Packet is one Socket.IO packet.
+//
+// The zero ID is a valid ack id: set ID to [NoID] for a packet without one.
+type Packet struct {
+	Type        Type
+	Namespace   string          // "/" when the wire form has none
+	ID          int64           // ack id, NoID when absent
+	Data        json.RawMessage // JSON payload as on the wire (placeholders in place); nil when absent
+	Attachments [][]byte        // binary attachments of BinaryEvent/BinaryAck, in num order
+}
+
+// Append appends the text form of p, without the Engine.IO "4" prefix, to dst and returns the
+// extended buffer:
+//
+//	<type>[<len(Attachments)>-][<namespace>,][<id>][<data>]
+//
+// The attachment count is written only for [BinaryEvent] and [BinaryAck], the namespace only
+// when it is neither "" nor "/", and the id only when it is not negative. Data is written as
+// is. Append allocates only to grow dst. The attachments themselves go out as separate
+// binary Engine.IO messages, in order, right after the text.
+func (p *Packet) Append(dst []byte) []byte {
+	dst = append(dst, '0'+byte(p.Type))
+	if p.Type == BinaryEvent || p.Type == BinaryAck {
+		dst = strconv.AppendInt(dst, int64(len(p.Attachments)), 10)
+		dst = append(dst, '-')
+	}
+	if p.Namespace != "" && p.Namespace != "/" {
+		dst = append(dst, p.Namespace...)
+		dst = append(dst, ',')
+	}
+	if p.ID >= 0 {
+		dst = strconv.AppendInt(dst, p.ID, 10)
+	}
+	return append(dst, p.Data...)
+}
