@@ -1,0 +1,30 @@
+package packet_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/hubkit/hub/internal/engine/packet"
+)
+
+func FuzzDecodePayload(f *testing.F) {
+	for _, s := range []string{"4hello", "4hello\x1e2\x1e4world", "4hello\x1ebAQIDBA==", "2probe", "bAQIDBA", "", "abc", "b!!", "\x1e\x1e", "6", "4a\x1e4b"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pkts, err := packet.DecodePayload(b)
+		if err != nil {
+			return
+		}
+		// What decodes re-encodes to a payload that decodes to the same packets.
+		again, err := packet.DecodePayload(packet.AppendPayload(nil, pkts))
+		if err != nil || len(again) != len(pkts) {
+			t.Fatalf("round trip of %q: %v, %d vs %d packets", b, err, len(again), len(pkts))
+		}
+		for i := range pkts {
+			if again[i].Type != pkts[i].Type || again[i].Binary != pkts[i].Binary || !bytes.Equal(again[i].Data, pkts[i].Data) {
+				t.Fatalf("packet %d of %q: %+v became %+v", i, b, pkts[i], again[i])
+			}
+		}
+	})
+}
