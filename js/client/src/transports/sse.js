@@ -1,0 +1,56 @@
+// SSE transport, hub's own: the server streams packets down an EventSource and the client POSTs
+// its packets exactly as polling does.
+//
+// What the client expects from the server:
+//   GET  ?EIO=4&transport=sse (Accept: text/event-stream)  text/event-stream; the first event is
+//        the open packet; then one Engine.IO packet in text form per event (binary: b+base64).
+//   POST ?EIO=4&transport=sse&sid=...  the polling POST: \x1e-joined packets, answered "ok".
+//   Upgrade to WebSocket as from polling. Once `2probe` came on the WebSocket the server writes a
+//   `6` (noop) as the last event of the stream, as it would answer a parked polling GET, and may
+//   end the response; packets queued later wait for the WebSocket. The client closes the
+//   EventSource when it reads that `6`: not an error during an upgrade.
+//   Close: the server sends `1` (or ends the stream); the client closes with a POSTed `1`.
+// Any failure before the open packet (Node answers 400) makes the engine try the next transport.
+import { Polling } from "./polling.js";
+import { decodePacket } from "../engine-packet.js";
+
+export class SSE extends Polling {
+  get name() {
+    return "sse";
+  }
+
+  _open() {
+    // The stream is the long-running "poll": pause() waits until the noop ends it.
+    this._polling = true;
+    const es = (this._es = new EventSource(this.uri(), {
+      withCredentials: !!this.opts.withCredentials,
+    }));
+    es.onmessage = (ev) => {
+      const packet = decodePacket(ev.data);
+      if (packet.type === "noop") {
+        this._stop();
+        this._polling = false;
+        this._emit("pollComplete");
+      }
+      this._onIncoming(packet);
+    };
+    es.onerror = () => {
+      // EventSource would reconnect by itself, to a URL that opens a new session: never let it.
+      this._stop();
+      if (this.readyState === "opening") this._onError("sse error");
+      else if (this.readyState === "open") this._onClose({ description: "sse stream closed" });
+      else if (this._polling) {
+        // Pausing for an upgrade and the stream ended without the noop: it is over all the same.
+        this._polling = false;
+        this._emit("pollComplete");
+      }
+    };
+  }
+
+  _stop() {
+    if (this._es) {
+      this._es.close();
+      this._es = null;
+    }
+  }
+}
