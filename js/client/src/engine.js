@@ -88,6 +88,7 @@ export class Engine extends Emitter {
 
   _probe(name) {
     let transport = this._createTransport(name);
+    const current = this.transport;
     let failed = false;
     priorWebsocketSuccess = false;
 
@@ -101,6 +102,7 @@ export class Engine extends Emitter {
       cleanup();
       transport.close();
       transport = null;
+      current.probing(false);
     };
     const onError = (err) => {
       const error = new Error("probe error: " + (err && err.message ? err.message : err));
@@ -115,6 +117,7 @@ export class Engine extends Emitter {
     };
     const onOpen = () => {
       if (failed) return;
+      current.probing(true);
       transport.send([{ type: "ping", data: "probe" }]);
       transport.once("packet", (msg) => {
         if (failed) return;

@@ -35,6 +35,9 @@ export class Transport extends Emitter {
     done();
   }
 
+  // probing tells the transport whether the engine is probing an upgrade (sent `2probe`).
+  probing(on) {}
+
   uri(ws) {
     const q = Object.assign({}, this.query);
     if (this.opts.timestampRequests !== false) {
