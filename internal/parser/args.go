@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -40,6 +41,18 @@ func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err e
 			w.dst = appendRaw(w.dst, a)
 		case nil:
 			w.dst = append(w.dst, "null"...)
+		case bool:
+			w.dst = strconv.AppendBool(w.dst, a)
+		case int:
+			w.dst = strconv.AppendInt(w.dst, int64(a), 10)
+		case int64:
+			w.dst = strconv.AppendInt(w.dst, a, 10)
+		case float64:
+			if math.IsInf(a, 0) || math.IsNaN(a) {
+				w.release()
+				return dst, nil, fmt.Errorf("parser: %w", &json.UnsupportedValueError{Str: strconv.FormatFloat(a, 'g', -1, 64)})
+			}
+			w.dst = appendFloat(w.dst, a)
 		case []byte:
 			w.bytes(a)
 		default:
@@ -385,6 +398,23 @@ func appendRaw(dst, raw []byte) []byte {
 		return append(dst, "null"...)
 	}
 	return append(dst, raw...)
+}
+
+// appendFloat appends f as encoding/json (and JSON.stringify) writes a float64.
+func appendFloat(dst []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// e-07 becomes e-7
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
 }
 
 const hexDigits = "0123456789abcdef"

@@ -117,7 +117,9 @@ func TestAppendArgsMatchesEncodingJSON(t *testing.T) {
 	t.Parallel()
 	values := []any{
 		"plain", "<>&", "\u2028\u2029", "\xff\xfe invalid", "\x00\x1f\x7f", "日本語", strings.Repeat("x", 300),
-		0, -1, 1.5, 1e21, 1e-7, 123456789.125, math.MaxInt64, float32(0.1), uint8(3),
+		0, -1, 1.5, 1e21, 1e-7, 123456789.125, math.MaxInt64, math.MinInt64, float32(0.1), uint8(3), true, false,
+		0.0, math.Copysign(0, -1), 1e20, 9.999999999999999e20, 1e-6, 9e-7, 5e-324, math.MaxFloat64, -1e-300, 0.1, 1.0 / 3, 100.0,
+		int64(-7), json.Number("12.50"),
 		map[string]any{"b": []any{1, "x", nil}, "a": map[string]int{"z": 1}},
 		[]string{"a", "b"}, []int(nil), map[string]string(nil), inner{Name: "n"}, struct{}{},
 	}
@@ -144,6 +146,7 @@ func TestAppendArgsErrors(t *testing.T) {
 	loop.Next = loop
 	for name, args := range map[string][]any{
 		"NaN":               {math.NaN()},
+		"-Inf":              {"a", math.Inf(-1)},
 		"channel":           {make(chan int)},
 		"NaN beside bytes":  {map[string]any{"b": []byte{1}, "f": math.Inf(1)}},
 		"cycle":             {loop},

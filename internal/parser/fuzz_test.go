@@ -150,3 +150,25 @@ func FuzzUnmarshalArg(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendArgs checks that AppendArgs writes strings and numbers exactly as encoding/json
+// does with HTML escaping off.
+func FuzzAppendArgs(f *testing.F) {
+	f.Add("<a href=\"x\">&amp;</a>\u2028\xff\x00", 1.5, int64(-3))
+	f.Add("", 1e21, int64(0))
+	f.Add("日本語\t\n", 1e-7, int64(1)<<62)
+	f.Fuzz(func(t *testing.T, s string, x float64, n int64) {
+		args := []any{s, x, n, map[string]any{s: x}}
+		got, _, err := parser.AppendArgs(nil, args)
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		wantErr := enc.Encode(args)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("AppendArgs(%#v) error %v; encoding/json error %v", args, err, wantErr)
+		}
+		if err == nil && string(got) != string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Fatalf("AppendArgs(%#v) = %s; encoding/json writes %s", args, got, want.Bytes())
+		}
+	})
+}
