@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"unicode/utf8"
 )
 
 // UnmarshalArg decodes one raw argument (an element of an event's JSON array) into v, which
@@ -226,6 +227,9 @@ func (u *unmarshaler) members(i int, fn func(key []byte, j int) error) error {
 // any builds the generic value (as json.Unmarshal into an any) of the value at i.
 func (u *unmarshaler) any(i int) (any, error) {
 	raw := u.x.raw[i:u.x.end(i)]
+	if a, ok := scalar(raw); ok {
+		return a, nil
+	}
 	if !u.x.has(i) {
 		var a any
 		if err := json.Unmarshal(raw, &a); err != nil {
@@ -255,6 +259,30 @@ func (u *unmarshaler) any(i int) (any, error) {
 		return err
 	})
 	return m, err
+}
+
+// scalar decodes the common scalars the way json.Unmarshal into an any does, without its
+// per-call cost; ok is false for anything else (escaped or non-ASCII strings included).
+func scalar(raw []byte) (a any, ok bool) {
+	switch c := raw[0]; {
+	case c == 'n':
+		return nil, string(raw) == "null"
+	case c == 't':
+		return true, string(raw) == "true"
+	case c == 'f':
+		return false, string(raw) == "false"
+	case c == '-' || (c >= '0' && c <= '9'):
+		f, err := strconv.ParseFloat(string(raw), 64)
+		return f, err == nil
+	case c == '"' && len(raw) >= 2:
+		for _, c := range raw[1 : len(raw)-1] {
+			if c < 0x20 || c == '\\' || c == '"' || c >= utf8.RuneSelf {
+				return nil, false
+			}
+		}
+		return string(raw[1 : len(raw)-1]), true
+	}
+	return nil, false
 }
 
 // mapValue decodes the object at i, which holds placeholders, into the map v.
