@@ -1,0 +1,132 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Adapter is what a namespace broadcasts through: it knows which sockets are in which rooms
+// and delivers packets to them. [MemoryAdapter], the default, serves one process; an adapter
+// for several servers (Redis, …) lives in a module of its own, typically embeds a
+// *MemoryAdapter for the sockets of this process (as Node's adapters extend the in-memory
+// one) and forwards the operations to the other servers unless opts.Flags.Local is set.
+// It mirrors Node's socket.io-adapter.
+//
+// Every method may be called concurrently, from any goroutine, including a socket's handler
+// goroutine and the engine's read path: none may block on the network or on a client, except
+// those taking a context. Room and socket ids are opaque strings; a socket is always in the
+// room named by its id.
+type Adapter interface {
+	// AddAll adds socket id to rooms (Node's addAll).
+	AddAll(id string, rooms ...string)
+	// Del removes socket id from room.
+	Del(id, room string)
+	// DelAll removes socket id from every room; the socket is gone.
+	DelAll(id string)
+	// SocketRooms returns the rooms socket id is in, nil for an unknown socket. It is local.
+	SocketRooms(id string) []string
+
+	// Broadcast sends p to the sockets opts selects. p.Namespace is set; p.ID is [NoAckID].
+	// The adapter must neither modify p nor keep it past the call except to read it.
+	Broadcast(p *Packet, opts BroadcastOptions) error
+	// BroadcastWithAck sends p to the sockets opts selects, each asked for an
+	// acknowledgement (the adapter picks the ack id). It calls clientCount once per server
+	// with the number of sockets reached there, and ack with each answer as it arrives
+	// (from other servers only its first argument, as in Node's cluster adapters).
+	// opts.Flags.Timeout says how long answers are awaited. clientCount and ack may be
+	// called concurrently and after BroadcastWithAck returns.
+	BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(n int), ack func(Args)) error
+	// Sockets returns the ids of the sockets in any of rooms (all sockets when empty).
+	Sockets(ctx context.Context, rooms []string) ([]string, error)
+	// FetchSockets describes the sockets opts selects, on every server unless Local.
+	FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error)
+	// AddSockets makes the sockets opts selects join rooms.
+	AddSockets(opts BroadcastOptions, rooms []string) error
+	// DelSockets makes the sockets opts selects leave rooms.
+	DelSockets(opts BroadcastOptions, rooms []string) error
+	// DisconnectSockets disconnects the sockets opts selects, closing their whole
+	// connection when close is set.
+	DisconnectSockets(opts BroadcastOptions, close bool) error
+	// ServerSideEmit sends p, an event whose Data is [event, args...], to the namespace on
+	// every other server, whose adapter hands it to [Namespace.ReceiveServerSideEmit].
+	// A single-process adapter has no other server and does nothing.
+	ServerSideEmit(ctx context.Context, p *Packet) error
+	// ServerCount returns the number of servers sharing this namespace (1 for one process).
+	ServerCount(ctx context.Context) (int, error)
+	// Close releases the adapter; the server calls it on Shutdown or Close.
+	Close() error
+}
+
+// BroadcastOptions select the sockets an operation applies to: those in any of Rooms (every
+// socket of the namespace when Rooms is empty) that are in none of Except. Adapters must not
+// modify the slices.
+type BroadcastOptions struct {
+	Rooms  []string
+	Except []string
+	Flags  BroadcastFlags
+}
+
+// BroadcastFlags modify a broadcast.
+type BroadcastFlags struct {
+	// Volatile drops the packet for a client that cannot take it right now.
+	Volatile bool
+	// Local restricts the operation to this server's sockets.
+	Local bool
+	// Timeout is how long acknowledgements are awaited (BroadcastWithAck).
+	Timeout time.Duration
+}
+
+// PacketType is a Socket.IO packet type; the values are the protocol's.
+type PacketType int
+
+// The Socket.IO packet types.
+const (
+	PacketConnect      PacketType = 0
+	PacketDisconnect   PacketType = 1
+	PacketEvent        PacketType = 2
+	PacketAck          PacketType = 3
+	PacketConnectError PacketType = 4
+	PacketBinaryEvent  PacketType = 5
+	PacketBinaryAck    PacketType = 6
+)
+
+// NoAckID is the [Packet.ID] of a packet that asks for no acknowledgement.
+const NoAckID int64 = -1
+
+// Packet is a Socket.IO packet in structured form, the way adapters see and forward it.
+// Data is the JSON payload, for events the array [event, args...], in which each binary
+// value is the placeholder {"_placeholder":true,"num":i} standing for Attachments[i]. An
+// event with attachments may say PacketEvent: it is sent as a binary event either way (Node's
+// adapters carry type 2 too). A Packet handed to an adapter is shared: treat it as read-only.
+type Packet struct {
+	Type        PacketType
+	Namespace   string
+	ID          int64 // NoAckID when absent
+	Data        json.RawMessage
+	Attachments [][]byte
+}
+
+// SocketInfo describes a socket, local or on another server: what Node's RemoteSocket
+// carries. Rooms includes the socket's own id.
+type SocketInfo struct {
+	ID        string    `json:"id"`
+	Handshake Handshake `json:"handshake"`
+	Rooms     []string  `json:"rooms"`
+	Data      any       `json:"data"`
+}
+
+// Handshake describes how a socket connected, like Node's socket.handshake. It is read-only.
+type Handshake struct {
+	Headers http.Header     `json:"headers"` // the Engine.IO handshake request's headers
+	Time    time.Time       `json:"time"`    // when the socket was created
+	Address string          `json:"address"` // the client's IP address, without port
+	XDomain bool            `json:"xdomain"` // the request had an Origin header
+	Secure  bool            `json:"secure"`  // the request came over TLS
+	Issued  int64           `json:"issued"`  // Time in milliseconds since the Unix epoch
+	URL     string          `json:"url"`     // the handshake request's path and query
+	Query   url.Values      `json:"query"`   // the handshake request's query parameters
+	Auth    json.RawMessage `json:"auth"`    // the CONNECT payload (the client's auth option), {} by default
+}

@@ -1,0 +1,359 @@
+package hub
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine"
+	"github.com/hubkit/hub/internal/parser"
+)
+
+// client is the Socket.IO side of one Engine.IO session (Node's Client): it decodes the
+// session's packets, routes them to the session's sockets, one per namespace, and runs
+// their handlers on one goroutine at a time, in arrival order, off the read path.
+type client struct {
+	srv       *Server
+	sess      *engine.Session
+	dec       parser.Decoder // used on the read path only
+	maxQueued int            // bound of the handler queue, in bytes
+
+	mu       sync.Mutex
+	sockets  map[string]*Socket // connected sockets by namespace name; guarded by mu
+	pending  map[string]bool    // namespaces whose CONNECT is being handled; guarded by mu
+	joined   bool               // a namespace was joined (stops the connect timeout)
+	closed   bool               // the session has closed
+	override string             // disconnect reason to give the sockets instead of the engine's
+	timer    *time.Timer        // connect timeout
+
+	qmu     sync.Mutex
+	jobs    []job // handler queue; guarded by qmu
+	queued  int   // bytes in jobs; guarded by qmu
+	running bool  // a goroutine is draining jobs; guarded by qmu
+}
+
+// job is one unit of work on the handler goroutine.
+type job struct {
+	size int
+	run  func()
+}
+
+func newClient(srv *Server, sess *engine.Session) *client {
+	c := &client{
+		srv:       srv,
+		sess:      sess,
+		maxQueued: max(2*int(srv.opts.MaxHTTPBufferSize), 1<<16),
+		sockets:   make(map[string]*Socket),
+		pending:   make(map[string]bool),
+	}
+	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	return c
+}
+
+// Message handles one message of the session; it runs on the engine's read path and never
+// blocks.
+func (c *client) Message(p engine.Packet) {
+	defer func() {
+		if r := recover(); r != nil { // never let bad input take the process down
+			c.srv.opts.Logger.Error("hub: panic decoding a packet", "panic", r, "stack", string(debug.Stack()))
+			c.sess.Close(engine.ReasonForcedClose)
+		}
+	}()
+	var (
+		pkt *parser.Packet
+		err error
+	)
+	if p.Binary {
+		pkt, err = c.dec.Binary(p.Data)
+	} else {
+		pkt, err = c.dec.Text(p.Data)
+	}
+	if err != nil {
+		c.badPacket(err)
+		return
+	}
+	if pkt != nil {
+		c.route(pkt)
+	}
+}
+
+// badPacket closes the session for a packet that does not decode; the sockets disconnect
+// with "forced close", as in Node.
+func (c *client) badPacket(err error) {
+	c.srv.opts.Logger.Debug("hub: invalid packet; closing the connection", "err", err)
+	c.sess.Close(engine.ReasonForcedClose)
+}
+
+// route acts on a decoded packet, following Node's Client.ondecoded.
+func (c *client) route(pkt *parser.Packet) {
+	nsp := pkt.Namespace
+	switch pkt.Type {
+	case parser.Connect:
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return
+		}
+		if c.sockets[nsp] != nil || c.pending[nsp] {
+			c.mu.Unlock()
+			c.invalidState()
+			return
+		}
+		c.pending[nsp] = true
+		c.mu.Unlock()
+		auth := pkt.Data
+		if len(auth) == 0 {
+			auth = json.RawMessage("{}")
+		}
+		if !c.push(len(auth)+len(nsp)+16, func() { c.connect(nsp, auth) }, false) {
+			c.overflow()
+		}
+		return
+	case parser.ConnectError:
+		c.invalidState()
+		return
+	}
+	c.mu.Lock()
+	s := c.sockets[nsp]
+	c.mu.Unlock()
+	if s == nil {
+		c.invalidState()
+		return
+	}
+	switch pkt.Type {
+	case parser.Event, parser.BinaryEvent:
+		elems, err := parser.SplitArray(pkt.Data)
+		if err != nil || len(elems) == 0 {
+			c.badPacket(fmt.Errorf("hub: bad event payload: %v", err))
+			return
+		}
+		event, ok := eventName(elems[0])
+		if !ok || reservedEvents[event] {
+			c.badPacket(fmt.Errorf("hub: bad event name %s", elems[0]))
+			return
+		}
+		args := Args{raw: elems[1:], attachments: pkt.Attachments}
+		size := len(pkt.Data) + 16
+		for _, a := range pkt.Attachments {
+			size += len(a)
+		}
+		id := pkt.ID
+		if !c.push(size, func() { s.dispatch(event, args, id) }, false) {
+			c.overflow()
+		}
+	case parser.Ack, parser.BinaryAck:
+		var args Args
+		if len(pkt.Data) > 0 {
+			elems, err := parser.SplitArray(pkt.Data)
+			if err != nil {
+				c.badPacket(fmt.Errorf("hub: bad ack payload: %w", err))
+				return
+			}
+			args = Args{raw: elems, attachments: pkt.Attachments}
+		}
+		s.onAck(pkt.ID, args)
+	case parser.Disconnect:
+		s.close(ReasonClientNamespaceDisconnect, false)
+	}
+}
+
+// eventName returns the event name of an EVENT's first element: a string, or a number
+// (which JavaScript would use as a property key).
+func eventName(raw json.RawMessage) (string, bool) {
+	if len(raw) == 0 {
+		return "", false
+	}
+	if raw[0] == '"' {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return "", false
+		}
+		return s, true
+	}
+	if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		return strconv.FormatFloat(f, 'f', -1, 64), true
+	}
+	return "", false
+}
+
+// connect handles a CONNECT for namespace name; it runs on the handler goroutine.
+func (c *client) connect(name string, auth json.RawMessage) {
+	ns := c.srv.lookup(name, auth)
+	if ns == nil {
+		c.connectDone(name)
+		c.sendPacket(&Packet{Type: PacketConnectError, Namespace: name, ID: NoAckID, Data: json.RawMessage(`{"message":"Invalid namespace"}`)})
+		return
+	}
+	newSocket(ns, c, auth).connect()
+}
+
+// attach registers s, whose middleware accepted it, as the client's socket of its
+// namespace and marks it connected; false if the session has closed meanwhile.
+func (c *client) attach(s *Socket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	delete(c.pending, s.ns.name)
+	c.sockets[s.ns.name] = s
+	s.state.Store(stateConnected)
+	if !c.joined {
+		c.joined = true
+		c.timer.Stop()
+	}
+	return true
+}
+
+// connectDone ends a CONNECT that did not connect a socket.
+func (c *client) connectDone(name string) {
+	c.mu.Lock()
+	delete(c.pending, name)
+	c.mu.Unlock()
+}
+
+// detach forgets s, which has disconnected: the client may connect to its namespace again.
+func (c *client) detach(s *Socket) {
+	c.mu.Lock()
+	if c.sockets[s.ns.name] == s {
+		delete(c.sockets, s.ns.name)
+	}
+	c.mu.Unlock()
+}
+
+// sendPacket encodes p and queues it on the session; a closed session drops it.
+func (c *client) sendPacket(p *Packet) {
+	pkts, err := encodePacket(p)
+	if err != nil {
+		c.srv.opts.Logger.Error("hub: encoding a packet", "err", err)
+		return
+	}
+	c.sess.Send(pkts...)
+}
+
+// invalidState closes the connection of a client that broke the namespace rules (a second
+// CONNECT, a packet for a namespace it has not joined, a CONNECT_ERROR), as Node does.
+func (c *client) invalidState() {
+	c.srv.opts.Logger.Debug("hub: invalid state; closing the connection")
+	c.forceClose(ReasonForcedServerClose)
+}
+
+// overflow closes the connection of a client whose handler queue is full: it sends faster
+// than its handlers run.
+func (c *client) overflow() {
+	c.srv.opts.Logger.Warn("hub: handler queue full; closing the connection", "limit", c.maxQueued)
+	c.forceClose(ReasonForcedServerClose)
+}
+
+func (c *client) connectTimeout() {
+	c.mu.Lock()
+	expired := !c.joined && !c.closed
+	c.mu.Unlock()
+	if expired {
+		c.forceClose(ReasonForcedServerClose)
+	}
+}
+
+// disconnectAll disconnects every socket of the client, telling the client, then closes
+// the connection (Node's Client._disconnect).
+func (c *client) disconnectAll() {
+	c.mu.Lock()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.close(ReasonServerNamespaceDisconnect, true)
+	}
+	c.forceClose(ReasonForcedServerClose)
+}
+
+// forceClose closes the session from the server side; the sockets still connected
+// disconnect with reason.
+func (c *client) forceClose(reason string) {
+	c.mu.Lock()
+	if c.closed || c.override != "" {
+		c.mu.Unlock()
+		return
+	}
+	c.override = reason
+	c.mu.Unlock()
+	c.sess.Close(engine.ReasonForcedClose)
+}
+
+// Closed disconnects the client's sockets; the engine calls it once, when the session has
+// closed.
+func (c *client) Closed(reason engine.Reason, err error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	r := string(reason)
+	if c.override != "" {
+		r = c.override
+	}
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	clear(c.sockets)
+	c.timer.Stop()
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.close(r, false)
+	}
+}
+
+// push queues fn on the client's handler goroutine, starting one if none runs. Unless
+// force is set, it refuses (returning false) when the queue would exceed its bound.
+func (c *client) push(size int, fn func(), force bool) bool {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if !force && c.queued > 0 && c.queued+size > c.maxQueued {
+		return false
+	}
+	c.jobs = append(c.jobs, job{size: size, run: fn})
+	c.queued += size
+	if !c.running {
+		c.running = true
+		c.srv.workers.add()
+		go c.drain()
+	}
+	return true
+}
+
+// drain runs the queued jobs, then exits: a client has a handler goroutine only while it
+// has work.
+func (c *client) drain() {
+	defer c.srv.workers.done()
+	for {
+		c.qmu.Lock()
+		if len(c.jobs) == 0 {
+			c.running = false
+			c.jobs = nil
+			c.qmu.Unlock()
+			return
+		}
+		j := c.jobs[0]
+		c.jobs[0] = job{}
+		c.jobs = c.jobs[1:]
+		c.queued -= j.size
+		c.qmu.Unlock()
+		c.runJob(j.run)
+	}
+}
+
+func (c *client) runJob(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.opts.Logger.Error("hub: panic in handler", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}

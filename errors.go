@@ -1,0 +1,57 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// Errors returned by the Socket.IO layer. Compare with [errors.Is]; the returned errors wrap
+// them with detail.
+var (
+	// ErrReservedEvent is returned by Emit for the event names the protocol reserves
+	// ("connect", "connect_error", "disconnect", "disconnecting", "newListener",
+	// "removeListener").
+	ErrReservedEvent = errors.New("hub: reserved event name")
+	// ErrDisconnected is returned by operations on a socket that has disconnected; the
+	// wrapping error names the disconnect reason.
+	ErrDisconnected = errors.New("hub: socket disconnected")
+	// ErrBadArguments reports event arguments that do not fit the handler's parameter types.
+	// It reaches [Options.OnError], never the client.
+	ErrBadArguments = errors.New("hub: event arguments do not fit the handler")
+	// ErrParentNamespace is returned by operations a dynamic parent namespace cannot do
+	// (FetchSockets), as in the Node server.
+	ErrParentNamespace = errors.New("hub: not supported on a dynamic parent namespace")
+	// ErrServerClosed is returned by operations on a server after Shutdown or Close.
+	ErrServerClosed = errors.New("hub: server closed")
+)
+
+// ConnectError is the error a connection middleware returns to refuse a socket with data the
+// client receives: the client's "connect_error" listener gets an Error whose message is
+// Message and whose data is Data (marshalled as JSON). Any other error refuses the socket
+// with its text as the message and no data.
+type ConnectError struct {
+	Message string
+	Data    any // optional; must marshal to JSON
+}
+
+// Error returns e.Message.
+func (e *ConnectError) Error() string { return e.Message }
+
+// connectErrorPayload builds the CONNECT_ERROR payload {"message":…,"data":…} for err.
+func connectErrorPayload(err error) json.RawMessage {
+	var payload struct {
+		Message string `json:"message"`
+		Data    any    `json:"data,omitempty"`
+	}
+	payload.Message = err.Error()
+	if ce, ok := errors.AsType[*ConnectError](err); ok {
+		payload.Message = ce.Message
+		payload.Data = ce.Data
+	}
+	b, mErr := marshalJSON(payload)
+	if mErr != nil {
+		payload.Data = nil
+		b, _ = marshalJSON(payload)
+	}
+	return b
+}

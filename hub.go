@@ -1,0 +1,275 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine"
+)
+
+// Server is a Socket.IO server (Node's Server, the `io` of the JavaScript examples). It is
+// an [http.Handler] for its path (mount it with mux.Handle("/socket.io/", srv), or wrap a
+// handler with [Server.Handler]). Its methods are safe for concurrent use. The namespace
+// methods (OnConnection, Use, Emit, To, …) act on the main namespace "/".
+type Server struct {
+	opts   Options
+	engine *engine.Server
+	main   *Namespace
+	ctx    context.Context // parent of every socket's context; cancelled by Close/Shutdown
+	cancel context.CancelFunc
+	closed atomic.Bool
+
+	workers tracker // handler goroutines of all clients
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace // by name; guarded by mu
+	parents []*Namespace          // dynamic parent namespaces, in creation order; guarded by mu
+}
+
+// New returns a server configured by opts (nil means all defaults). Nothing is served until
+// the server is mounted on an HTTP server.
+func New(opts *Options) *Server {
+	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	srv.ctx, srv.cancel = context.WithCancel(context.Background())
+	srv.engine = engine.NewServer((*engineHandler)(srv), srv.opts.engineOptions())
+	srv.main = srv.Of("/")
+	return srv
+}
+
+// ServeHTTP serves one Engine.IO request: a handshake, a poll, a post, a WebSocket or an SSE
+// stream. Every request reaching it is the engine's (or the client bundle's, see
+// [Options.ClientJS]); route only the server's path to it.
+func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.opts.ClientJS != nil && !srv.opts.DisableClientJS && isClientJS(strings.TrimPrefix(r.URL.Path, srv.opts.Path)) {
+		srv.opts.ClientJS.ServeHTTP(w, r)
+		return
+	}
+	srv.engine.ServeHTTP(w, r)
+}
+
+// isClientJS reports whether name is one of the client bundle files Node serves.
+func isClientJS(name string) bool {
+	name = strings.TrimSuffix(name, ".map")
+	switch name {
+	case "socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js":
+		return true
+	}
+	return false
+}
+
+// Shutdown stops accepting connections and closes every client with "server shutting
+// down": queued packets are flushed, parked polls released at once. It then waits, until
+// ctx is done, for the disconnect handlers and every handler goroutine to return, and
+// closes the adapters. Handlers should watch their socket's Context.
+func (srv *Server) Shutdown(ctx context.Context) error {
+	srv.closed.Store(true)
+	err := srv.engine.Shutdown(ctx)
+	if werr := srv.workers.wait(ctx); werr != nil && err == nil {
+		err = werr
+	}
+	srv.cancel()
+	return errors.Join(err, srv.closeAdapters())
+}
+
+// Close closes every client at once ("server shutting down") and returns once the engine's
+// goroutines and the handlers have returned. Handlers should watch their socket's Context.
+func (srv *Server) Close() error {
+	srv.closed.Store(true)
+	srv.cancel()
+	err := srv.engine.Close()
+	srv.workers.wait(context.Background())
+	return errors.Join(err, srv.closeAdapters())
+}
+
+func (srv *Server) closeAdapters() error {
+	srv.mu.RLock()
+	nsps := make([]*Namespace, 0, len(srv.nsps)+len(srv.parents))
+	for _, ns := range srv.nsps {
+		nsps = append(nsps, ns)
+	}
+	nsps = append(nsps, srv.parents...)
+	srv.mu.RUnlock()
+	var errs []error
+	for _, ns := range nsps {
+		if ns.adapterClosed.CompareAndSwap(false, true) {
+			errs = append(errs, ns.adapter.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Of returns the namespace called name, creating it (and its adapter) if needed. A name
+// without a leading slash gets one. It never returns a dynamic parent namespace.
+func (srv *Server) Of(name string) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	srv.mu.RLock()
+	ns := srv.nsps[name]
+	srv.mu.RUnlock()
+	if ns != nil {
+		return ns
+	}
+	return srv.addNamespace(name, nil)
+}
+
+// addNamespace creates namespace name, a child of parent when not nil, unless another
+// goroutine did first.
+func (srv *Server) addNamespace(name string, parent *Namespace) *Namespace {
+	ns := newNamespace(srv, name, parent)
+	ns.adapter = srv.opts.Adapter(ns) // outside the lock: the factory may call back
+	srv.mu.Lock()
+	if old := srv.nsps[name]; old != nil {
+		srv.mu.Unlock()
+		ns.adapter.Close()
+		return old
+	}
+	srv.nsps[name] = ns
+	if parent != nil {
+		parent.addChild(ns)
+	}
+	srv.mu.Unlock()
+	return ns
+}
+
+// OfFunc returns a dynamic parent namespace (Node's io.of(fn)): when a client connects to a
+// namespace that does not exist and allow(name, auth) returns true, the namespace is
+// created as a child of the parent. The parent's middleware and connection handlers apply
+// to every child; its Emit and room operations reach every child. allow runs on the
+// connecting client's handler goroutine, concurrently for different clients. Parents are
+// consulted in the order they were created.
+func (srv *Server) OfFunc(allow func(name string, auth json.RawMessage) bool) *Namespace {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	ns := newNamespace(srv, "/_"+strconv.Itoa(len(srv.parents)), nil)
+	ns.allow = allow
+	ns.adapter = &parentAdapter{ns: ns}
+	srv.parents = append(srv.parents, ns)
+	return ns
+}
+
+// OfPattern returns a dynamic parent namespace whose children are the namespaces whose
+// name matches re (Node's io.of(/regexp/)); see [Server.OfFunc].
+func (srv *Server) OfPattern(re *regexp.Regexp) *Namespace {
+	return srv.OfFunc(func(name string, _ json.RawMessage) bool { return re.MatchString(name) })
+}
+
+// lookup returns the namespace a client may connect to as name: an existing one, or a new
+// child of the first dynamic parent that allows it; nil if none.
+func (srv *Server) lookup(name string, auth json.RawMessage) *Namespace {
+	srv.mu.RLock()
+	ns := srv.nsps[name]
+	parents := srv.parents
+	srv.mu.RUnlock()
+	if ns != nil {
+		return ns
+	}
+	for _, p := range parents {
+		if p.allow(name, auth) {
+			return srv.addNamespace(name, p)
+		}
+	}
+	return nil
+}
+
+// Main-namespace shortcuts (Node's io.on, io.use, io.emit, io.to…).
+
+// OnConnection registers fn to run for every socket connecting to the main namespace "/";
+// see [Namespace.OnConnection].
+func (srv *Server) OnConnection(fn func(s *Socket)) { srv.main.OnConnection(fn) }
+
+// Use adds connection middleware to the main namespace; see [Namespace.Use].
+func (srv *Server) Use(fn func(s *Socket) error) { srv.main.Use(fn) }
+
+// Emit sends an event to every socket of the main namespace; see [Namespace.Emit].
+func (srv *Server) Emit(event string, args ...any) error { return srv.main.Emit(event, args...) }
+
+// To selects the sockets of the main namespace in any of rooms; see [BroadcastOperator].
+func (srv *Server) To(rooms ...string) BroadcastOperator { return srv.main.To(rooms...) }
+
+// In is To.
+func (srv *Server) In(rooms ...string) BroadcastOperator { return srv.main.In(rooms...) }
+
+// Except selects the sockets of the main namespace in none of rooms.
+func (srv *Server) Except(rooms ...string) BroadcastOperator { return srv.main.Except(rooms...) }
+
+// Volatile returns an operator on the main namespace whose events may be dropped.
+func (srv *Server) Volatile() BroadcastOperator { return srv.main.Volatile() }
+
+// Local returns an operator on the main namespace restricted to this server.
+func (srv *Server) Local() BroadcastOperator { return srv.main.Local() }
+
+// Timeout returns an operator on the main namespace whose EmitWithAck waits at most d.
+func (srv *Server) Timeout(d time.Duration) BroadcastOperator { return srv.main.Timeout(d) }
+
+// FetchSockets describes the sockets of the main namespace; see [BroadcastOperator.FetchSockets].
+func (srv *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return srv.main.FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the main namespace join rooms.
+func (srv *Server) SocketsJoin(rooms ...string) error { return srv.main.SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the main namespace leave rooms.
+func (srv *Server) SocketsLeave(rooms ...string) error { return srv.main.SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the main namespace.
+func (srv *Server) DisconnectSockets(close bool) error { return srv.main.DisconnectSockets(close) }
+
+// engineHandler is the Server as the engine sees it.
+type engineHandler Server
+
+// Open starts the Socket.IO client of a new Engine.IO session.
+func (h *engineHandler) Open(sess *engine.Session) engine.Conn {
+	return newClient((*Server)(h), sess)
+}
+
+// tracker counts running goroutines and lets Shutdown wait for them. Unlike a
+// sync.WaitGroup, add may race with wait.
+type tracker struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n drops to 0; guarded by mu
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.zero = make(chan struct{})
+	}
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.n--
+	if t.n == 0 {
+		close(t.zero)
+	}
+	t.mu.Unlock()
+}
+
+func (t *tracker) wait(ctx context.Context) error {
+	t.mu.Lock()
+	if t.n == 0 {
+		t.mu.Unlock()
+		return nil
+	}
+	zero := t.zero
+	t.mu.Unlock()
+	select {
+	case <-zero:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

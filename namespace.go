@@ -1,0 +1,339 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Namespace is a communication channel multiplexed over the clients' connections (Node's
+// Namespace): it has its own connection middleware, connection handlers, rooms and adapter.
+// Get one with [Server.Of]; the main namespace is "/". A dynamic parent namespace, from
+// [Server.OfFunc] or [Server.OfPattern], holds no sockets itself: its middleware and
+// handlers apply to each child namespace it creates, and its broadcasts reach them all.
+// Methods are safe for concurrent use.
+type Namespace struct {
+	name          string
+	srv           *Server
+	adapter       Adapter
+	adapterClosed atomic.Bool
+	parent        *Namespace                                 // for a child of a dynamic namespace
+	allow         func(name string, auth json.RawMessage) bool // for a dynamic parent
+	ackIDs        atomic.Int64                               // next ack id (Node's nsp._ids)
+
+	mu           sync.RWMutex
+	sockets      map[string]*Socket // connected sockets by id; guarded by mu
+	middleware   []func(*Socket) error
+	onConnection []func(*Socket)
+	onServerEmit []func(event string, args Args)
+	children     []*Namespace // of a dynamic parent; guarded by mu
+}
+
+func newNamespace(srv *Server, name string, parent *Namespace) *Namespace {
+	return &Namespace{name: name, srv: srv, parent: parent, sockets: make(map[string]*Socket)}
+}
+
+// Name returns the namespace's name, such as "/" or "/admin" ("/_0", "/_1"… for dynamic
+// parents, as in Node).
+func (ns *Namespace) Name() string { return ns.name }
+
+// Server returns the server ns belongs to.
+func (ns *Namespace) Server() *Server { return ns.srv }
+
+// Adapter returns the namespace's adapter.
+func (ns *Namespace) Adapter() Adapter { return ns.adapter }
+
+// Use adds connection middleware (Node's nsp.use): fn runs for every socket connecting to
+// the namespace, before it is connected, in the order added. A non-nil error refuses the
+// socket: the client gets a connect_error whose message is the error's text and whose data
+// is the [ConnectError]'s Data, if the error is one. fn runs on the client's handler
+// goroutine (middleware of different clients runs concurrently); it may read the socket's
+// handshake, set its data and join rooms, and block (on a database, say) — the client's
+// other events wait.
+func (ns *Namespace) Use(fn func(s *Socket) error) {
+	ns.mu.Lock()
+	ns.middleware = append(ns.middleware, fn)
+	ns.mu.Unlock()
+}
+
+// OnConnection registers fn to run for every socket that connects to the namespace (Node's
+// nsp.on("connection")), after the client has been told it is connected. fn runs on the
+// socket's handler goroutine, before any of the socket's events: register the socket's
+// handlers there.
+func (ns *Namespace) OnConnection(fn func(s *Socket)) {
+	ns.mu.Lock()
+	ns.onConnection = append(ns.onConnection, fn)
+	ns.mu.Unlock()
+}
+
+// Sockets returns the namespace's connected sockets on this server (for a dynamic parent,
+// those of all its children).
+func (ns *Namespace) Sockets() []*Socket {
+	ns.mu.RLock()
+	out := make([]*Socket, 0, len(ns.sockets))
+	for _, s := range ns.sockets {
+		out = append(out, s)
+	}
+	children := ns.children
+	ns.mu.RUnlock()
+	for _, c := range children {
+		out = append(out, c.Sockets()...)
+	}
+	return out
+}
+
+// Socket returns the connected socket of this server with the given id, or nil.
+func (ns *Namespace) Socket(id string) *Socket { return ns.connectedSocket(id) }
+
+// Broadcast operators (Node's nsp.to(), nsp.except()…); see [BroadcastOperator].
+
+// To selects the sockets in any of rooms.
+func (ns *Namespace) To(rooms ...string) BroadcastOperator { return ns.operator().To(rooms...) }
+
+// In is To.
+func (ns *Namespace) In(rooms ...string) BroadcastOperator { return ns.operator().To(rooms...) }
+
+// Except selects the sockets in none of rooms.
+func (ns *Namespace) Except(rooms ...string) BroadcastOperator {
+	return ns.operator().Except(rooms...)
+}
+
+// Volatile returns an operator whose events may be dropped for clients not ready for them.
+func (ns *Namespace) Volatile() BroadcastOperator { return ns.operator().Volatile() }
+
+// Local returns an operator restricted to this server's sockets.
+func (ns *Namespace) Local() BroadcastOperator { return ns.operator().Local() }
+
+// Timeout returns an operator whose EmitWithAck waits at most d.
+func (ns *Namespace) Timeout(d time.Duration) BroadcastOperator { return ns.operator().Timeout(d) }
+
+// Emit sends an event to every socket of the namespace (Node's nsp.emit). It never blocks.
+func (ns *Namespace) Emit(event string, args ...any) error {
+	return ns.operator().Emit(event, args...)
+}
+
+// EmitWithAck sends an event to every socket of the namespace and collects their answers;
+// see [BroadcastOperator.EmitWithAck].
+func (ns *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	return ns.operator().EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets describes every socket of the namespace; see [BroadcastOperator.FetchSockets].
+func (ns *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return ns.operator().FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the namespace join rooms.
+func (ns *Namespace) SocketsJoin(rooms ...string) error { return ns.operator().SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the namespace leave rooms.
+func (ns *Namespace) SocketsLeave(rooms ...string) error {
+	return ns.operator().SocketsLeave(rooms...)
+}
+
+// DisconnectSockets disconnects every socket of the namespace.
+func (ns *Namespace) DisconnectSockets(close bool) error {
+	return ns.operator().DisconnectSockets(close)
+}
+
+func (ns *Namespace) operator() BroadcastOperator { return BroadcastOperator{ns: ns} }
+
+// ServerSideEmit sends an event to this namespace on the other servers of a cluster (Node's
+// nsp.serverSideEmit), where [Namespace.OnServerSideEmit] handlers receive it. With the
+// in-memory adapter there is no other server and nothing happens.
+func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	p, err := newEventPacket(ns.name, event, args)
+	if err != nil {
+		return err
+	}
+	return ns.adapter.ServerSideEmit(ctx, p)
+}
+
+// OnServerSideEmit registers fn to receive the events other servers send with
+// ServerSideEmit. fn runs on the adapter's goroutine: it must not block for long.
+func (ns *Namespace) OnServerSideEmit(fn func(event string, args Args)) {
+	ns.mu.Lock()
+	ns.onServerEmit = append(ns.onServerEmit, fn)
+	ns.mu.Unlock()
+}
+
+// ReceiveServerSideEmit hands an event another server sent with ServerSideEmit to the
+// OnServerSideEmit handlers; adapters call it. p.Data is [event, args...].
+func (ns *Namespace) ReceiveServerSideEmit(p *Packet) error {
+	all, err := NewArgs(p.Data, p.Attachments)
+	if err != nil {
+		return err
+	}
+	event, ok := eventName(all.Raw(0))
+	if !ok {
+		return fmt.Errorf("hub: server-side emit: bad event name %s", all.Raw(0))
+	}
+	args := Args{raw: all.raw[1:], attachments: all.attachments}
+	ns.mu.RLock()
+	fns := ns.onServerEmit
+	ns.mu.RUnlock()
+	for _, fn := range fns {
+		fn(event, args)
+	}
+	return nil
+}
+
+// nextAckID returns a fresh ack id of the namespace (shared by its sockets and broadcasts).
+func (ns *Namespace) nextAckID() int64 { return ns.ackIDs.Add(1) - 1 }
+
+func (ns *Namespace) connectedSocket(id string) *Socket {
+	ns.mu.RLock()
+	s := ns.sockets[id]
+	ns.mu.RUnlock()
+	if s == nil || s.state.Load() != stateConnected {
+		return nil
+	}
+	return s
+}
+
+func (ns *Namespace) add(s *Socket) {
+	ns.mu.Lock()
+	ns.sockets[s.id] = s
+	ns.mu.Unlock()
+}
+
+func (ns *Namespace) remove(s *Socket) {
+	ns.mu.Lock()
+	if ns.sockets[s.id] == s {
+		delete(ns.sockets, s.id)
+	}
+	ns.mu.Unlock()
+}
+
+func (ns *Namespace) addChild(child *Namespace) {
+	ns.mu.Lock()
+	ns.children = append(ns.children, child)
+	ns.mu.Unlock()
+}
+
+func (ns *Namespace) childList() []*Namespace {
+	ns.mu.RLock()
+	defer ns.mu.RUnlock()
+	return slices.Clone(ns.children)
+}
+
+// middlewareChain returns the middleware a connecting socket runs: the parent's, then ns's.
+func (ns *Namespace) middlewareChain() []func(*Socket) error {
+	var chain []func(*Socket) error
+	if ns.parent != nil {
+		chain = ns.parent.middlewareChain()
+	}
+	ns.mu.RLock()
+	chain = append(chain, ns.middleware...)
+	ns.mu.RUnlock()
+	return chain
+}
+
+// connectionHandlers returns the parent's connection handlers, then ns's.
+func (ns *Namespace) connectionHandlers() []func(*Socket) {
+	var fns []func(*Socket)
+	if ns.parent != nil {
+		fns = ns.parent.connectionHandlers()
+	}
+	ns.mu.RLock()
+	fns = append(fns, ns.onConnection...)
+	ns.mu.RUnlock()
+	return fns
+}
+
+// parentAdapter is the adapter of a dynamic parent namespace: operations go to every child
+// (Node's ParentBroadcastAdapter); FetchSockets is refused, as in Node.
+type parentAdapter struct {
+	ns *Namespace
+}
+
+func (a *parentAdapter) AddAll(id string, rooms ...string) {}
+func (a *parentAdapter) Del(id, room string)                {}
+func (a *parentAdapter) DelAll(id string)                   {}
+func (a *parentAdapter) SocketRooms(id string) []string     { return nil }
+
+func (a *parentAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
+	var errs []error
+	for _, c := range a.ns.childList() {
+		q := *p
+		q.Namespace = c.name
+		errs = append(errs, c.adapter.Broadcast(&q, opts))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *parentAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(int), ack func(Args)) error {
+	// The children's local counts arrive synchronously (the in-memory adapter reports before
+	// returning): report their sum once, as one server. Counts a cluster adapter reports
+	// later for other servers are passed on as they come.
+	var mu sync.Mutex
+	total, reported := 0, false
+	count := func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if reported {
+			clientCount(n)
+			return
+		}
+		total += n
+	}
+	var errs []error
+	for _, c := range a.ns.childList() {
+		q := *p
+		q.Namespace = c.name
+		errs = append(errs, c.adapter.BroadcastWithAck(&q, opts, count, ack))
+	}
+	mu.Lock()
+	reported = true
+	clientCount(total)
+	mu.Unlock()
+	return errors.Join(errs...)
+}
+
+func (a *parentAdapter) Sockets(ctx context.Context, rooms []string) ([]string, error) {
+	var ids []string
+	for _, c := range a.ns.childList() {
+		more, err := c.adapter.Sockets(ctx, rooms)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, more...)
+	}
+	return ids, nil
+}
+
+func (a *parentAdapter) FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error) {
+	return nil, ErrParentNamespace
+}
+
+func (a *parentAdapter) each(fn func(Adapter) error) error {
+	var errs []error
+	for _, c := range a.ns.childList() {
+		errs = append(errs, fn(c.adapter))
+	}
+	return errors.Join(errs...)
+}
+
+func (a *parentAdapter) AddSockets(opts BroadcastOptions, rooms []string) error {
+	return a.each(func(c Adapter) error { return c.AddSockets(opts, rooms) })
+}
+
+func (a *parentAdapter) DelSockets(opts BroadcastOptions, rooms []string) error {
+	return a.each(func(c Adapter) error { return c.DelSockets(opts, rooms) })
+}
+
+func (a *parentAdapter) DisconnectSockets(opts BroadcastOptions, close bool) error {
+	return a.each(func(c Adapter) error { return c.DisconnectSockets(opts, close) })
+}
+
+func (a *parentAdapter) ServerSideEmit(ctx context.Context, p *Packet) error {
+	return ErrParentNamespace
+}
+
+func (a *parentAdapter) ServerCount(ctx context.Context) (int, error) { return 1, nil }
+func (a *parentAdapter) Close() error                                 { return nil }

@@ -1,0 +1,178 @@
+package hub
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine"
+	"github.com/hubkit/hub/transport"
+)
+
+// Options configure a [Server]. A nil *Options means every default; New copies the struct,
+// so changing it afterwards has no effect. The zero value of each field means the default
+// given in its comment — the Node server's default where Node has one.
+type Options struct {
+	// Path is where the server is mounted (Node's path option). Default "/socket.io/". A
+	// trailing slash is added when missing; requests match by prefix.
+	Path string
+
+	// PingInterval is how often the server pings each client. Default 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long a client has to answer a ping before its session closes with
+	// "ping timeout". Default 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout is how long a transport upgrade may take. Default 10s.
+	UpgradeTimeout time.Duration
+	// MaxHTTPBufferSize is the largest message or polling request body, in bytes, the server
+	// accepts (advertised to clients as maxPayload). Default 1e6.
+	MaxHTTPBufferSize int64
+	// ConnectTimeout closes an Engine.IO session that has not joined a namespace in this time.
+	// Default 45s.
+	ConnectTimeout time.Duration
+	// Transports names the transports the server accepts, among "polling", "websocket" and
+	// "sse" (hub's addition to the protocol), in upgrade order. Default: all of them. New
+	// panics on an unknown name.
+	Transports []string
+	// CORS, when set, answers preflight requests and adds CORS headers to engine responses.
+	// Default: none (Node's cors: false).
+	CORS *CORS
+	// Cookie, when set, names a cookie set to the Engine.IO session id on the handshake
+	// response (Node's cookie option, for sticky sessions). Default: none.
+	Cookie string
+	// AllowRequest, when set, is called with every handshake or upgrade request; a non-nil
+	// error refuses it with 403 Forbidden and the error's text. Use it to check Origin on
+	// WebSocket handshakes. It runs on the request's goroutine, concurrently for different
+	// requests.
+	AllowRequest func(r *http.Request) error
+	// MaxQueuedBytes bounds, per session, what may wait to be written to a slow client; past
+	// it the session closes. Default 4 MiB.
+	MaxQueuedBytes int
+
+	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
+	// [NewMemoryAdapter].
+	Adapter func(ns *Namespace) Adapter
+	// Logger receives the server's logs. Default slog.Default().
+	Logger *slog.Logger
+	// OnError, when set, receives the errors of event handlers: arguments that do not fit a
+	// handler's types (wrapping [ErrBadArguments]) and the errors handlers return. It runs on
+	// the socket's handler goroutine. Default: log them at Warn level.
+	OnError func(s *Socket, event string, err error)
+
+	// ClientJS, when set, serves the client bundle: requests under Path for socket.io.js,
+	// socket.io.min.js, socket.io.esm.min.js, socket.io.msgpack.min.js and their .map files
+	// go to it instead of the engine. It is the hook for a package that embeds the client.
+	ClientJS http.Handler
+	// DisableClientJS turns ClientJS off (Node's serveClient: false). Reserved for when hub
+	// ships a default client bundle.
+	DisableClientJS bool
+}
+
+// CORS configures cross-origin access to the engine's HTTP endpoints (Node's cors option).
+type CORS struct {
+	// Origins allowed: "*" for any, or exact origins such as "https://example.com".
+	Origins []string
+	// AllowOrigin, when set, decides instead of Origins.
+	AllowOrigin func(origin string) bool
+	// Credentials sends Access-Control-Allow-Credentials: true (the origin is then echoed,
+	// never "*").
+	Credentials bool
+	// Headers lists the allowed request headers; default: echo the preflight's request.
+	Headers []string
+	// MaxAge is how long a browser may cache a preflight answer.
+	MaxAge time.Duration
+}
+
+// Defaults, Node's.
+const (
+	defaultPath              = "/socket.io/"
+	defaultPingInterval      = 25 * time.Second
+	defaultPingTimeout       = 20 * time.Second
+	defaultUpgradeTimeout    = 10 * time.Second
+	defaultMaxHTTPBufferSize = 1e6
+	defaultConnectTimeout    = 45 * time.Second
+)
+
+// withDefaults returns a copy of opts with the defaults filled in.
+func (opts *Options) withDefaults() Options {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Path == "" {
+		o.Path = defaultPath
+	}
+	if !strings.HasPrefix(o.Path, "/") {
+		o.Path = "/" + o.Path
+	}
+	if !strings.HasSuffix(o.Path, "/") {
+		o.Path += "/"
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = defaultPingInterval
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = defaultPingTimeout
+	}
+	if o.UpgradeTimeout <= 0 {
+		o.UpgradeTimeout = defaultUpgradeTimeout
+	}
+	if o.MaxHTTPBufferSize <= 0 {
+		o.MaxHTTPBufferSize = defaultMaxHTTPBufferSize
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = defaultConnectTimeout
+	}
+	if o.Adapter == nil {
+		o.Adapter = func(ns *Namespace) Adapter { return NewMemoryAdapter(ns) }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.Transports = append([]string(nil), o.Transports...)
+	if o.CORS != nil {
+		c := *o.CORS
+		c.Origins = append([]string(nil), c.Origins...)
+		c.Headers = append([]string(nil), c.Headers...)
+		o.CORS = &c
+	}
+	return o
+}
+
+// engineOptions maps o (with defaults) onto the engine's options.
+func (o *Options) engineOptions() *engine.Options {
+	eo := &engine.Options{
+		PingInterval:   o.PingInterval,
+		PingTimeout:    o.PingTimeout,
+		UpgradeTimeout: o.UpgradeTimeout,
+		MaxPayload:     o.MaxHTTPBufferSize,
+		MaxQueuedBytes: o.MaxQueuedBytes,
+		AllowRequest:   o.AllowRequest,
+		Cookie:         o.Cookie,
+		Logger:         o.Logger,
+	}
+	for _, name := range o.Transports {
+		switch name {
+		case "polling":
+			eo.Transports = append(eo.Transports, transport.Polling{})
+		case "websocket":
+			eo.Transports = append(eo.Transports, transport.WebSocket{UpgradeTimeout: o.UpgradeTimeout})
+		case "sse":
+			eo.Transports = append(eo.Transports, transport.SSE{})
+		default:
+			panic(fmt.Sprintf("hub: unknown transport %q in Options.Transports", name))
+		}
+	}
+	if o.CORS != nil {
+		eo.CORS = &engine.CORS{
+			Origins:     o.CORS.Origins,
+			AllowOrigin: o.CORS.AllowOrigin,
+			Credentials: o.CORS.Credentials,
+			Headers:     o.CORS.Headers,
+			MaxAge:      o.CORS.MaxAge,
+		}
+	}
+	return eo
+}

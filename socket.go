@@ -1,0 +1,504 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine"
+)
+
+// The disconnect reasons given to OnDisconnect and OnDisconnecting: the Node server's words.
+const (
+	ReasonClientNamespaceDisconnect = "client namespace disconnect" // the client disconnected the socket
+	ReasonServerNamespaceDisconnect = "server namespace disconnect" // Socket.Disconnect
+	ReasonTransportClose            = "transport close"             // the client closed the connection
+	ReasonTransportError            = "transport error"             // the connection failed
+	ReasonPingTimeout               = "ping timeout"                // the client stopped answering pings
+	ReasonParseError                = "parse error"                 // the client sent an undecodable Engine.IO packet
+	ReasonForcedClose               = "forced close"                // the connection was closed on the server side (a bad Socket.IO packet)
+	ReasonForcedServerClose         = "forced server close"         // the client broke the protocol's state rules, or never joined in time
+	ReasonServerShuttingDown        = "server shutting down"        // Server.Shutdown or Server.Close
+)
+
+// socket states
+const (
+	statePending    int32 = iota // running connection middleware
+	stateConnected               // connected; events flow
+	stateClosing                 // disconnected; the disconnect handlers have yet to run
+	stateClosed                  // gone
+)
+
+// Socket is one client's connection to one namespace (Node's Socket). Its id is random,
+// distinct per namespace, and is not the Engine.IO session id.
+//
+// Handlers registered on a socket (On, OnAny, OnDisconnecting, OnDisconnect) run on the
+// socket's handler goroutine — shared by the client's sockets in all namespaces — one at a
+// time and in the order the client's packets arrived, never on the network read path. A
+// handler may block (the client's later events wait), but should watch [Socket.Context].
+// A panic in a handler is recovered and logged, as net/http does. Every method of Socket is
+// safe for concurrent use; Emit and the other sending methods never block.
+type Socket struct {
+	id        string
+	ns        *Namespace
+	client    *client
+	handshake Handshake
+	ctx       context.Context
+	cancel    context.CancelCauseFunc
+	state     atomic.Int32
+
+	mu              sync.Mutex
+	reason          string                    // why it disconnected; guarded by mu
+	handlers        map[string][]eventHandler // guarded by mu
+	anyHandlers     []func(event string, args Args)
+	onDisconnecting []func(reason string)
+	onDisconnect    []func(reason string)
+	acks            map[int64]func(Args) // pending acknowledgements by id; guarded by mu
+	data            any
+}
+
+func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
+	s := &Socket{
+		id:        newSocketID(),
+		ns:        ns,
+		client:    c,
+		handshake: newHandshake(c.sess.Request(), auth),
+		handlers:  make(map[string][]eventHandler),
+		acks:      make(map[int64]func(Args)),
+	}
+	s.ctx, s.cancel = context.WithCancelCause(ns.srv.ctx)
+	return s
+}
+
+// newSocketID returns a random id like Node's base64id: 15 random bytes, 20 characters.
+func newSocketID() string {
+	var b [15]byte
+	rand.Read(b[:])
+	return base64.URLEncoding.EncodeToString(b[:])
+}
+
+func newHandshake(r *http.Request, auth json.RawMessage) Handshake {
+	now := time.Now()
+	h := Handshake{Time: now, Issued: now.UnixMilli(), Auth: auth}
+	if r == nil {
+		return h
+	}
+	h.Headers = r.Header.Clone()
+	if r.URL != nil {
+		h.URL = r.URL.RequestURI()
+		h.Query = r.URL.Query()
+	}
+	h.Secure = r.TLS != nil
+	h.XDomain = r.Header.Get("Origin") != ""
+	h.Address = r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		h.Address = host
+	}
+	return h
+}
+
+// ID returns the socket's id, which is also the name of the room only it is in.
+func (s *Socket) ID() string { return s.id }
+
+// Namespace returns the namespace the socket belongs to.
+func (s *Socket) Namespace() *Namespace { return s.ns }
+
+// Handshake returns how the socket connected. The result is shared: do not modify it.
+func (s *Socket) Handshake() *Handshake { return &s.handshake }
+
+// Request returns the HTTP request that opened the client's Engine.IO session (Node's
+// socket.request). Its body is gone; treat it as read-only.
+func (s *Socket) Request() *http.Request { return s.client.sess.Request() }
+
+// Transport returns the name of the transport the client uses now: "polling",
+// "websocket" or "sse".
+func (s *Socket) Transport() string { return s.client.sess.Transport() }
+
+// Context returns a context cancelled when the socket disconnects (or the server closes);
+// its cause then wraps [ErrDisconnected] and names the reason.
+func (s *Socket) Context() context.Context { return s.ctx }
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool { return s.state.Load() == stateConnected }
+
+// Data returns the value last given to SetData (Node's socket.data), nil at first.
+func (s *Socket) Data() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
+}
+
+// SetData attaches v to the socket; FetchSockets reports it. With an adapter spanning
+// several servers, v must marshal to JSON.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	s.data = v
+	s.mu.Unlock()
+}
+
+// On registers handler for event (Node's socket.on). handler is a func whose parameters
+// receive the event's arguments decoded into their types: for example func(), func(msg
+// string), func(a int, b MyStruct), func(args ...any), or func(args Args) for raw access.
+// A last parameter of type [Ack] receives the client's acknowledgement callback. It may
+// return an error, which goes to [Options.OnError]. Binary data arrives as []byte. Missing
+// arguments leave zero values; extra ones are ignored; arguments that do not decode into
+// the parameter types are reported to OnError (wrapping [ErrBadArguments]) and the handler
+// is not called. On panics if handler has no such signature. Several handlers for one event
+// run in the order registered.
+func (s *Socket) On(event string, handler any) {
+	h := newEventHandler(handler)
+	s.mu.Lock()
+	s.handlers[event] = append(s.handlers[event], h)
+	s.mu.Unlock()
+}
+
+// Off removes the handlers of event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	delete(s.handlers, event)
+	s.mu.Unlock()
+}
+
+// OnAny registers fn to receive every event the client sends, before the event's own
+// handlers (Node's socket.onAny).
+func (s *Socket) OnAny(fn func(event string, args Args)) {
+	s.mu.Lock()
+	s.anyHandlers = append(s.anyHandlers, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnecting registers fn to run when the socket disconnects, while it is still in
+// its rooms. reason is one of the Reason constants.
+func (s *Socket) OnDisconnecting(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnecting = append(s.onDisconnecting, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnect registers fn to run once the socket has disconnected and left its rooms.
+// reason is one of the Reason constants. Events that arrived before the disconnect have
+// been handled by then.
+func (s *Socket) OnDisconnect(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnect = append(s.onDisconnect, fn)
+	s.mu.Unlock()
+}
+
+// Emit sends an event to the client (Node's socket.emit). args are marshalled as JSON,
+// except that []byte values, at any depth, travel as binary attachments. It never blocks;
+// it fails for reserved event names, arguments that do not marshal, and a disconnected
+// socket.
+func (s *Socket) Emit(event string, args ...any) error {
+	p, err := newEventPacket(s.ns.name, event, args)
+	if err != nil {
+		return err
+	}
+	return s.send(p, false)
+}
+
+// EmitVolatile is Emit for an event that may be lost: it is dropped if the client cannot
+// take it right now (Node's socket.volatile.emit).
+func (s *Socket) EmitVolatile(event string, args ...any) error {
+	p, err := newEventPacket(s.ns.name, event, args)
+	if err != nil {
+		return err
+	}
+	return s.send(p, true)
+}
+
+// EmitWithAck sends an event asking the client for an acknowledgement and waits for it
+// (Node's socket.timeout(ms).emitWithAck): it returns the arguments the client's callback
+// was given. It returns an error wrapping ctx's error when ctx is done first, and one
+// wrapping [ErrDisconnected] when the socket disconnects first. It blocks: do not call it
+// from a handler of the same client unless that client's events may wait.
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	p, err := newEventPacket(s.ns.name, event, args)
+	if err != nil {
+		return Args{}, err
+	}
+	p.ID = s.ns.nextAckID()
+	answer := make(chan Args, 1)
+	if !s.addAck(p.ID, func(a Args) { answer <- a }) {
+		return Args{}, s.disconnectedError()
+	}
+	if err := s.send(p, false); err != nil {
+		s.removeAck(p.ID)
+		return Args{}, err
+	}
+	select {
+	case a := <-answer:
+		return a, nil
+	case <-ctx.Done():
+		s.removeAck(p.ID)
+		return Args{}, fmt.Errorf("hub: no acknowledgement of %q: %w", event, ctx.Err())
+	case <-s.ctx.Done():
+		select {
+		case a := <-answer:
+			return a, nil
+		default:
+		}
+		return Args{}, s.disconnectedError()
+	}
+}
+
+// Join adds the socket to rooms (Node's socket.join). It does nothing once the socket has
+// disconnected.
+func (s *Socket) Join(rooms ...string) {
+	if st := s.state.Load(); st == statePending || st == stateConnected {
+		s.ns.adapter.AddAll(s.id, rooms...)
+	}
+}
+
+// Leave removes the socket from room.
+func (s *Socket) Leave(room string) { s.ns.adapter.Del(s.id, room) }
+
+// Rooms returns the rooms the socket is in, its own id room included.
+func (s *Socket) Rooms() []string { return s.ns.adapter.SocketRooms(s.id) }
+
+// To selects the sockets in any of rooms, except this one (Node's socket.to).
+func (s *Socket) To(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// In is To.
+func (s *Socket) In(rooms ...string) BroadcastOperator { return s.Broadcast().To(rooms...) }
+
+// Except selects every socket of the namespace in none of rooms, except this one.
+func (s *Socket) Except(rooms ...string) BroadcastOperator {
+	return s.Broadcast().Except(rooms...)
+}
+
+// Broadcast selects every socket of the namespace except this one (Node's
+// socket.broadcast).
+func (s *Socket) Broadcast() BroadcastOperator {
+	return BroadcastOperator{ns: s.ns, except: []string{s.id}}
+}
+
+// Disconnect disconnects the socket (Node's socket.disconnect): the client is told, and the
+// disconnect handlers run with "server namespace disconnect". With close set, every socket
+// of the client is disconnected that way and its connection is closed. It does nothing if
+// the socket is not connected.
+func (s *Socket) Disconnect(close bool) {
+	if s.state.Load() != stateConnected {
+		return
+	}
+	if close {
+		s.client.disconnectAll()
+		return
+	}
+	s.close(ReasonServerNamespaceDisconnect, true)
+}
+
+func (s *Socket) disconnectedError() error {
+	cause := context.Cause(s.ctx)
+	switch {
+	case cause == nil:
+		return ErrDisconnected
+	case errors.Is(cause, ErrDisconnected):
+		return cause
+	default: // the server closed
+		return fmt.Errorf("%w: %w", ErrDisconnected, cause)
+	}
+}
+
+// send encodes p and queues it for the client.
+func (s *Socket) send(p *Packet, volatile bool) error {
+	pkts, err := encodePacket(p)
+	if err != nil {
+		return err
+	}
+	return s.write(pkts, volatile)
+}
+
+// write queues encoded packets for the client; they may be shared with other sockets.
+func (s *Socket) write(pkts []engine.Packet, volatile bool) error {
+	if st := s.state.Load(); st != statePending && st != stateConnected {
+		return s.disconnectedError()
+	}
+	if volatile {
+		s.client.sess.SendVolatile(pkts...)
+		return nil
+	}
+	if err := s.client.sess.Send(pkts...); err != nil {
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
+	}
+	return nil
+}
+
+// addAck registers fn for the acknowledgement id; false if the socket is gone.
+func (s *Socket) addAck(id int64, fn func(Args)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.acks == nil {
+		return false
+	}
+	s.acks[id] = fn
+	return true
+}
+
+func (s *Socket) removeAck(id int64) {
+	s.mu.Lock()
+	delete(s.acks, id)
+	s.mu.Unlock()
+}
+
+// onAck delivers an acknowledgement from the client; it runs on the read path.
+func (s *Socket) onAck(id int64, args Args) {
+	s.mu.Lock()
+	fn := s.acks[id]
+	delete(s.acks, id)
+	s.mu.Unlock()
+	if fn != nil {
+		fn(args)
+	}
+}
+
+// ackFunc returns the Ack answering the client's acknowledgement id.
+func (s *Socket) ackFunc(id int64) Ack {
+	var sent atomic.Bool
+	return func(args ...any) error {
+		if !sent.CompareAndSwap(false, true) {
+			return nil
+		}
+		p, err := newAckPacket(s.ns.name, id, args)
+		if err != nil {
+			return err
+		}
+		return s.send(p, false)
+	}
+}
+
+func noAck(...any) error { return nil }
+
+// dispatch runs the handlers of one event; it runs on the handler goroutine.
+func (s *Socket) dispatch(event string, args Args, id int64) {
+	s.mu.Lock()
+	anys := s.anyHandlers
+	hs := s.handlers[event]
+	s.mu.Unlock()
+	for _, fn := range anys {
+		s.safely(event, func() error { fn(event, args); return nil })
+	}
+	ack := Ack(noAck)
+	if id != NoAckID {
+		ack = s.ackFunc(id)
+	}
+	for _, h := range hs {
+		s.safely(event, func() error { return h(args, ack) })
+	}
+}
+
+// safely calls fn, reporting the error it returns to OnError and logging a panic.
+func (s *Socket) safely(event string, fn func() error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.ns.srv.opts.Logger.Error("hub: panic in handler",
+				"namespace", s.ns.name, "socket", s.id, "event", event,
+				"panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	if err := fn(); err != nil {
+		s.reportError(event, err)
+	}
+}
+
+func (s *Socket) reportError(event string, err error) {
+	if onError := s.ns.srv.opts.OnError; onError != nil {
+		onError(s, event, err)
+		return
+	}
+	s.ns.srv.opts.Logger.Warn("hub: event handler error",
+		"namespace", s.ns.name, "socket", s.id, "event", event, "err", err)
+}
+
+// connect runs the connection middleware of a new socket, then connects it; it runs on the
+// handler goroutine.
+func (s *Socket) connect() {
+	c := s.client
+	var refusal error
+	for _, mw := range s.ns.middlewareChain() {
+		if refusal = s.runMiddleware(mw); refusal != nil {
+			break
+		}
+	}
+	if refusal != nil || !c.attach(s) {
+		s.state.Store(stateClosed)
+		s.cancel(fmt.Errorf("%w: refused", ErrDisconnected))
+		s.ns.adapter.DelAll(s.id)
+		c.connectDone(s.ns.name)
+		if refusal != nil {
+			c.sendPacket(&Packet{Type: PacketConnectError, Namespace: s.ns.name, ID: NoAckID, Data: connectErrorPayload(refusal)})
+		}
+		return
+	}
+	s.ns.add(s)
+	s.ns.adapter.AddAll(s.id, s.id)
+	c.sendPacket(&Packet{Type: PacketConnect, Namespace: s.ns.name, ID: NoAckID, Data: json.RawMessage(`{"sid":"` + s.id + `"}`)})
+	for _, fn := range s.ns.connectionHandlers() {
+		s.safely("connection", func() error { fn(s); return nil })
+	}
+}
+
+// runMiddleware calls mw, turning a panic into a refusal.
+func (s *Socket) runMiddleware(mw func(*Socket) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.ns.srv.opts.Logger.Error("hub: panic in connection middleware",
+				"namespace", s.ns.name, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("hub: internal error")
+		}
+	}()
+	return mw(s)
+}
+
+// close disconnects a connected socket for reason: it stops sending, fails pending
+// acknowledgements, tells the client when notify is set, and queues the disconnect
+// handlers. It reports whether the socket was connected.
+func (s *Socket) close(reason string, notify bool) bool {
+	if !s.state.CompareAndSwap(stateConnected, stateClosing) {
+		return false
+	}
+	s.mu.Lock()
+	s.reason = reason
+	s.acks = nil
+	s.mu.Unlock()
+	s.cancel(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
+	s.client.detach(s)
+	if notify {
+		s.client.sendPacket(&Packet{Type: PacketDisconnect, Namespace: s.ns.name, ID: NoAckID})
+	}
+	s.client.push(0, func() { s.finishClose(reason) }, true)
+	return true
+}
+
+// finishClose runs the disconnect handlers and removes the socket; it runs on the handler
+// goroutine, after the events that arrived before the disconnect.
+func (s *Socket) finishClose(reason string) {
+	s.mu.Lock()
+	fns := s.onDisconnecting
+	s.mu.Unlock()
+	for _, fn := range fns {
+		s.safely("disconnecting", func() error { fn(reason); return nil })
+	}
+	s.ns.adapter.DelAll(s.id)
+	s.ns.remove(s)
+	s.state.Store(stateClosed)
+	s.mu.Lock()
+	fns = s.onDisconnect
+	s.mu.Unlock()
+	for _, fn := range fns {
+		s.safely("disconnect", func() error { fn(reason); return nil })
+	}
+}
+
+// info describes the socket for FetchSockets.
+func (s *Socket) info() SocketInfo {
+	return SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data()}
+}
