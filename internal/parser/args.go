@@ -21,13 +21,19 @@ import (
 // through pointers and interfaces) is written as {"_placeholder":true,"num":N}, numbered in
 // depth-first order, and returned in attachments: the slices themselves, not copies, so the
 // caller must not modify them until they are sent. A nil []byte is null, as in encoding/json.
-// Struct fields and map keys follow encoding/json (tags, omitempty, omitzero, "-", embedded
-// structs, sorted map keys). json.RawMessage values are written verbatim (the caller vouches
-// for them; an empty one is null), and json.Marshaler values as encoding/json writes them.
-// Values whose type cannot hold a []byte go straight through encoding/json.
+// Struct fields and map keys follow encoding/json (tags, omitempty, omitzero, "-", ",string",
+// embedded structs, sorted map keys), and json.Marshaler and encoding.TextMarshaler values
+// are written by encoding/json.
 //
-// The only difference from encoding/json output is the placeholders. AppendArgs is safe for
-// concurrent use.
+// Apart from the placeholders, the output is what encoding/json writes with HTML escaping
+// off, with one exception: a json.RawMessage argument, or one inside a value that holds a
+// []byte, is copied verbatim, without validation or compaction (an empty one is null), so
+// relayed JSON keeps its bytes and key order. Values whose type cannot hold a []byte take the
+// encoding/json path directly (the answer is cached per type); strings, bools, ints and
+// float64 arguments are written without it.
+//
+// On error, out is dst (its spare capacity may have been written) and attachments is nil.
+// AppendArgs is safe for concurrent use.
 func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err error) {
 	w := argWriter{dst: append(dst, '[')}
 	for i, a := range args {
@@ -142,6 +148,14 @@ func (w *argWriter) value(v reflect.Value, depth int) error {
 		w.dst = appendRaw(w.dst, v.Bytes())
 		return nil
 	}
+	if !v.CanInterface() {
+		// An unexported embedded struct with a tag name, which encoding/json writes: walk
+		// its exported fields, which reflect does let us read.
+		if t.Kind() == reflect.Struct {
+			return w.structValue(v, depth)
+		}
+		return fmt.Errorf("parser: cannot encode unexported %s", t)
+	}
 	if !mayHoldBytes(t) {
 		return w.json(v.Interface())
 	}
@@ -242,8 +256,9 @@ func mapKeyString(k reflect.Value) (string, error) {
 func (w *argWriter) structValue(v reflect.Value, depth int) error {
 	w.dst = append(w.dst, '{')
 	first := true
-	for i := range fieldsOf(v.Type()) {
-		f := &fieldsOf(v.Type())[i]
+	fields := fieldsOf(v.Type())
+	for i := range fields {
+		f := &fields[i]
 		fv, ok := fieldByIndex(v, f.index)
 		if !ok || (f.omitEmpty && isEmptyValue(fv)) || (f.omitZero && isZeroValue(fv)) {
 			continue
@@ -315,6 +330,9 @@ func isEmptyValue(v reflect.Value) bool {
 type isZeroer interface{ IsZero() bool }
 
 func isZeroValue(v reflect.Value) bool {
+	if !v.CanInterface() {
+		return v.IsZero()
+	}
 	if z, ok := v.Interface().(isZeroer); ok {
 		if v.Kind() == reflect.Pointer && v.IsNil() {
 			return true

@@ -37,6 +37,15 @@ type Decoder struct {
 // a non-empty array whose first element is a number or a string that is not a reserved
 // event name; ACK and BINARY_ACK: an array; CONNECT_ERROR: an object or a string). A text
 // message while attachments are pending is an error too.
+//
+// Where socket.io-parser is looser on input no client sends, Text is strict: it rejects an
+// empty message (Node reads CONNECT), spaces or exponents in the count or id (Node applies
+// Number), ack ids beyond int64 (Node loses precision), and a missing payload on EVENT,
+// ACK and CONNECT_ERROR (Node's decoder lets it through). Like socket.io-parser 4.2.7, and
+// unlike older versions, it rejects an attachment count of 0.
+//
+// The packet keeps its wire type: a binary packet is returned as [BinaryEvent] or
+// [BinaryAck] with its Attachments; other packets have nil Attachments.
 func (d *Decoder) Text(b []byte) (*Packet, error) {
 	if d.pending != nil {
 		want := d.want - len(d.pending.Attachments)
@@ -99,10 +108,14 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 		if max <= 0 {
 			max = defaultMaxAttachments
 		}
+		max = min(max, 1<<30) // n*10+9 cannot overflow below it
 		for ; i < len(b) && b[i] != '-'; i++ {
 			c := b[i]
 			if c < '0' || c > '9' {
 				return nil, 0, fmt.Errorf("%w: illegal attachments", ErrInvalid)
+			}
+			if n > max/10 {
+				return nil, 0, fmt.Errorf("%w: too many attachments", ErrInvalid)
 			}
 			if n = n*10 + int(c-'0'); n > max {
 				return nil, 0, fmt.Errorf("%w: too many attachments", ErrInvalid)

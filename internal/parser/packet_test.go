@@ -3,6 +3,7 @@ package parser_test
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -203,9 +204,16 @@ func TestDecodeMaxAttachments(t *testing.T) {
 	d = parser.Decoder{MaxAttachments: 2}
 	_, err = d.Text([]byte(header(3)))
 	errorIs(t, err, parser.ErrInvalid)
+	_, err = d.Text([]byte(`59-["a"]`))
+	errorIs(t, err, parser.ErrInvalid)
 	p, err = d.Text([]byte(header(2)))
 	success(t, err)
 	equal(t, "packet before attachments", p, (*parser.Packet)(nil))
+
+	// A huge limit does not let the count overflow.
+	d = parser.Decoder{MaxAttachments: math.MaxInt}
+	_, err = d.Text([]byte(`5` + strings.Repeat("9", 40) + `-["a"]`))
+	errorIs(t, err, parser.ErrInvalid)
 }
 
 func TestDecoderSequence(t *testing.T) {

@@ -43,7 +43,9 @@ var ErrInvalid = errors.New("parser: invalid packet")
 
 // Packet is one Socket.IO packet.
 //
-// The zero ID is a valid ack id: set ID to [NoID] for a packet without one.
+// The zero ID is a valid ack id: set ID to [NoID] for a packet without one. To send binary
+// data, use [BinaryEvent] or [BinaryAck] with the Attachments (and placeholders in Data) that
+// [AppendArgs] returns; a packet from the [Decoder] keeps the type it had on the wire.
 type Packet struct {
 	Type        Type
 	Namespace   string          // "/" when the wire form has none

@@ -50,12 +50,16 @@ type unmarshaler struct {
 var (
 	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
-	bytesType           = reflect.TypeFor[[]byte]()
+	byteType            = reflect.TypeFor[byte]()
 )
 
 // value decodes the JSON value at i into the settable v.
 func (u *unmarshaler) value(i int, v reflect.Value) error {
 	raw := u.x.raw[i:u.x.end(i)]
+	if !v.CanSet() {
+		// A field of an unexported embedded struct with a tag name: reflect cannot set it.
+		return fmt.Errorf("parser: cannot decode a binary attachment into unexported embedded %s", v.Type())
+	}
 	if !u.x.has(i) {
 		if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
 			return fmt.Errorf("parser: %w", err)
@@ -95,8 +99,14 @@ func (u *unmarshaler) value(i int, v reflect.Value) error {
 		switch {
 		case v.Kind() == reflect.Interface && v.NumMethod() == 0:
 			v.Set(reflect.ValueOf(b))
-		case isByteSlice(v.Type()):
+		case isByteSlice(v.Type()) && v.Type().Elem() == byteType:
 			v.Set(reflect.ValueOf(b).Convert(v.Type()))
+		case isByteSlice(v.Type()): // a slice of a named byte type: copy
+			s := reflect.MakeSlice(v.Type(), len(b), len(b))
+			for k, c := range b {
+				s.Index(k).SetUint(uint64(c))
+			}
+			v.Set(s)
 		default:
 			return u.typeError("binary attachment", v.Type())
 		}

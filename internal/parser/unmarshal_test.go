@@ -258,3 +258,33 @@ func TestArgsRoundTrip(t *testing.T) {
 	success(t, parser.UnmarshalArg(args[2], got.Attachments, &last))
 	equal(t, "last", last, any([]byte{8}))
 }
+
+type namedByte byte
+
+type hiddenInner struct{ Name string }
+
+type withHidden struct {
+	hiddenInner `json:"h"`
+	Data        []byte `json:"data"`
+}
+
+// Rare reflect corners: they work or fail with an error, never panic.
+func TestReflectCorners(t *testing.T) {
+	t.Parallel()
+	var nb []namedByte
+	success(t, parser.UnmarshalArg(json.RawMessage(`{"_placeholder":true,"num":0}`), [][]byte{{1, 2}}, &nb))
+	equal(t, "slice of named bytes", nb, []namedByte{1, 2})
+
+	out, atts, err := parser.AppendArgs(nil, []any{[]namedByte{3}, withHidden{hiddenInner{"x"}, []byte{4}}})
+	success(t, err)
+	equal(t, "encoded", string(out), `[{"_placeholder":true,"num":0},{"h":{"Name":"x"},"data":{"_placeholder":true,"num":1}}]`)
+	equal(t, "attachments", atts, [][]byte{{3}, {4}})
+
+	var w withHidden
+	success(t, parser.UnmarshalArg(json.RawMessage(`{"h":{"Name":"y"},"data":{"_placeholder":true,"num":0}}`), [][]byte{{5}}, &w))
+	equal(t, "decoded", w, withHidden{hiddenInner{"y"}, []byte{5}})
+	err = parser.UnmarshalArg(json.RawMessage(`{"h":{"Name":{"_placeholder":true,"num":0}}}`), [][]byte{{5}}, &w)
+	if err == nil {
+		t.Error("placeholder into a field of an unexported embedded struct: got nil error")
+	}
+}
