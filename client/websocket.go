@@ -1,0 +1,161 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/coder/websocket"
+	"github.com/hubkit/hub/internal/engine/packet"
+)
+
+// wsTransport carries a session over one WebSocket: one packet per frame, binary messages
+// as binary frames.
+type wsTransport struct {
+	c *websocket.Conn
+}
+
+func (w *wsTransport) name() string { return TransportWebSocket }
+
+func (w *wsTransport) pause() {}
+
+func (w *wsTransport) close() { w.c.CloseNow() }
+
+// dialWebSocket opens the WebSocket of a session: a new one when sid is empty, else the
+// upgrade of an existing session.
+func (e *engine) dialWebSocket(ctx context.Context, sid string) (*wsTransport, error) {
+	u := e.url(TransportWebSocket, sid)
+	switch u.Scheme {
+	case "https":
+		u.Scheme = "wss"
+	default:
+		u.Scheme = "ws"
+	}
+	c, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{
+		HTTPClient: e.cfg.client,
+		HTTPHeader: e.cfg.header.Clone(),
+	})
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	if err != nil {
+		return nil, &transportError{"transport error", err}
+	}
+	c.SetReadLimit(-1) // the server's messages are not bounded by the protocol
+	return &wsTransport{c: c}, nil
+}
+
+// handshakeWebSocket opens a WebSocket-only session: the open packet is the first frame.
+func (e *engine) handshakeWebSocket(ctx context.Context) (*wsTransport, handshake, error) {
+	w, err := e.dialWebSocket(ctx, "")
+	if err != nil {
+		return nil, handshake{}, fmt.Errorf("client: websocket handshake: %w", err)
+	}
+	p, err := w.readPacket(ctx)
+	if err != nil {
+		w.close()
+		return nil, handshake{}, fmt.Errorf("client: websocket handshake: %w", err)
+	}
+	hs, err := parseOpen(p)
+	if err != nil {
+		w.close()
+		return nil, hs, err
+	}
+	return w, hs, nil
+}
+
+// probeWebSocket opens a WebSocket for the session and exchanges the 2probe/3probe pair.
+func (e *engine) probeWebSocket() (*wsTransport, error) {
+	ctx, cancel := context.WithTimeout(e.ctx, upgradeTimeout)
+	defer cancel()
+	w, err := e.dialWebSocket(ctx, e.sid)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.ended {
+		e.mu.Unlock()
+		w.close()
+		return nil, errEngineClosed
+	}
+	e.probes = append(e.probes, w)
+	e.probing = true
+	e.mu.Unlock()
+	fail := func(err error) (*wsTransport, error) {
+		e.mu.Lock()
+		e.probing = false
+		e.mu.Unlock()
+		w.close()
+		return nil, err
+	}
+	if err := w.write(ctx, []packet.Packet{{Type: packet.Ping, Data: []byte("probe")}}); err != nil {
+		return fail(err)
+	}
+	p, err := w.readPacket(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	if p.Type != packet.Pong || string(p.Data) != "probe" {
+		return fail(fmt.Errorf("client: probe error: got %q", packet.AppendText(nil, p)))
+	}
+	return w, nil
+}
+
+// readPacket reads one frame as a packet.
+func (w *wsTransport) readPacket(ctx context.Context) (packet.Packet, error) {
+	typ, b, err := w.c.Read(ctx)
+	if err != nil {
+		return packet.Packet{}, wsReadError(err)
+	}
+	if typ == websocket.MessageBinary {
+		return packet.Packet{Type: packet.Message, Data: b, Binary: true}, nil
+	}
+	p, err := packet.DecodeText(b)
+	if err != nil {
+		return p, &transportError{"transport error", fmt.Errorf("bad packet %q: %w", truncate(b), err)}
+	}
+	return p, nil
+}
+
+// wsReadError maps a read failure to a close reason: the server closing the connection is a
+// "transport close", anything else a "transport error".
+func wsReadError(err error) error {
+	if websocket.CloseStatus(err) != -1 || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &transportError{"transport close", err}
+	}
+	return &transportError{"transport error", err}
+}
+
+func (w *wsTransport) read(ctx context.Context, deliver func(packet.Packet) bool) error {
+	for {
+		p, err := w.readPacket(ctx)
+		if err != nil {
+			return err
+		}
+		if !deliver(p) {
+			return nil
+		}
+	}
+}
+
+func (w *wsTransport) write(ctx context.Context, pkts []packet.Packet) error {
+	var buf []byte
+	for _, p := range pkts {
+		var err error
+		if p.Binary {
+			err = w.c.Write(ctx, websocket.MessageBinary, p.Data)
+		} else {
+			buf = packet.AppendText(buf[:0], p)
+			err = w.c.Write(ctx, websocket.MessageText, buf)
+		}
+		if err != nil {
+			return &transportError{"transport error", err}
+		}
+	}
+	return nil
+}
+
+func (w *wsTransport) closeGracefully(ctx context.Context) error {
+	return w.c.Close(websocket.StatusNormalClosure, "")
+}
