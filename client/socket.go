@@ -34,19 +34,19 @@ type Socket struct {
 	onError  func(error)
 
 	// Guarded by m.mu:
-	active    bool          // the socket wants to be connected (socket.io-client's "active")
-	connected bool          // the server accepted the CONNECT
-	closed    bool          // Close was called: final
-	connectOn *engine       // the session the CONNECT was sent on
-	id        string        // socket id given by the server
-	pid       string        // private session id (connection state recovery)
-	offset    string        // last received offset (connection state recovery)
-	recovered bool          // the last connection recovered the previous session's state
-	lastErr   error         // the last connection error
-	waiters   []chan error  // Connect calls waiting for the outcome
-	sendBuf   []buffered    // emits waiting for a connection
-	recvBuf   []func()      // events received before the CONNECT reply
-	nextID    int64         // next ack id
+	active    bool         // the socket wants to be connected (socket.io-client's "active")
+	connected bool         // the server accepted the CONNECT
+	closed    bool         // Close was called: final
+	connectOn *engine      // the session the CONNECT was sent on
+	id        string       // socket id given by the server
+	pid       string       // private session id (connection state recovery)
+	offset    string       // last received offset (connection state recovery)
+	recovered bool         // the last connection recovered the previous session's state
+	lastErr   error        // the last connection error
+	waiters   []chan error // Connect calls waiting for the outcome
+	sendBuf   []buffered   // emits waiting for a connection
+	recvBuf   []func()     // events received before the CONNECT reply
+	nextID    int64        // next ack id
 	acks      map[int64]*pendingAck
 }
 
