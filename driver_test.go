@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -22,6 +23,12 @@ const waitFor = 5 * time.Second
 // newServer serves a hub.Server on a test HTTP server; both are closed at cleanup.
 func newServer(t testing.TB, opts *hub.Options) (*hub.Server, string) {
 	t.Helper()
+	if opts == nil {
+		opts = &hub.Options{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	srv := hub.New(opts)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(func() {
@@ -103,6 +110,12 @@ func (c *wsClient) close() {
 	close(c.stop)
 	c.conn.CloseNow()
 	<-c.done
+}
+
+// closeClean closes the connection with a WebSocket close handshake, as a browser does.
+func (c *wsClient) closeClean() {
+	c.conn.Close(websocket.StatusNormalClosure, "")
+	c.close()
 }
 
 func (c *wsClient) send(text string) {
@@ -190,8 +203,17 @@ func (c *wsClient) connect(nsp, auth string) string {
 }
 
 // waitClosed waits until the server has closed the connection and returns the text frames
-// it sent before.
+// it sent before, but for an Engine.IO close packet "1" (optional over WebSocket).
 func (c *wsClient) waitClosed() []string {
+	c.t.Helper()
+	texts := c.drainUntilClosed()
+	if n := len(texts); n > 0 && texts[n-1] == "1" {
+		texts = texts[:n-1]
+	}
+	return texts
+}
+
+func (c *wsClient) drainUntilClosed() []string {
 	c.t.Helper()
 	var texts []string
 	deadline := time.After(waitFor)
@@ -239,4 +261,18 @@ func recv[T any](t testing.TB, ch <-chan T) T {
 	}
 	var zero T
 	return zero
+}
+
+// logRecorder is a slog.Handler sending the messages of records to a channel.
+type logRecorder chan string
+
+func (l logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (l logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l logRecorder) WithGroup(string) slog.Handler            { return l }
+func (l logRecorder) Handle(_ context.Context, r slog.Record) error {
+	select {
+	case l <- r.Message:
+	default:
+	}
+	return nil
 }

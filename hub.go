@@ -192,6 +192,12 @@ func (srv *Server) Use(fn func(s *Socket) error) { srv.main.Use(fn) }
 // Emit sends an event to every socket of the main namespace; see [Namespace.Emit].
 func (srv *Server) Emit(event string, args ...any) error { return srv.main.Emit(event, args...) }
 
+// EmitWithAck sends an event to every socket of the main namespace and collects their
+// answers; see [BroadcastOperator.EmitWithAck].
+func (srv *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	return srv.main.EmitWithAck(ctx, event, args...)
+}
+
 // To selects the sockets of the main namespace in any of rooms; see [BroadcastOperator].
 func (srv *Server) To(rooms ...string) BroadcastOperator { return srv.main.To(rooms...) }
 

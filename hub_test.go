@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -98,13 +99,19 @@ func TestEventsTyped(t *testing.T) {
 		X, Y int
 	}
 	errs := make(chan error, 4)
-	srv, url := newServer(t, &hub.Options{OnError: func(s *hub.Socket, event string, err error) {
-		errs <- errors.New(event + ": " + err.Error())
-	}})
+	logs := make(logRecorder, 4)
+	srv, url := newServer(t, &hub.Options{
+		OnError: func(s *hub.Socket, event string, err error) {
+			errs <- errors.New(event + ": " + err.Error())
+		},
+		Logger: slog.New(logs),
+	})
 	calls := make(chan string, 8)
 	srv.OnConnection(func(s *hub.Socket) {
 		s.On("none", func() { calls <- "none" })
-		s.On("typed", func(name string, n int, p point) { calls <- name + strings.Repeat("!", n) + " " + string(rune('0'+p.X+p.Y)) })
+		s.On("typed", func(name string, n int, p point) {
+			calls <- name + strings.Repeat("!", n) + " " + string(rune('0'+p.X+p.Y))
+		})
 		s.On("variadic", func(args ...any) {
 			b, _ := json.Marshal(args)
 			calls <- string(b)
@@ -143,6 +150,7 @@ func TestEventsTyped(t *testing.T) {
 
 	c.send(`42["panics"]`)
 	recv(t, calls)
+	equal(t, "panic log", recv(t, logs), "hub: panic in handler")
 	c.send(`42["none"]`) // the socket survives a panicking handler
 	equal(t, "after panic", recv(t, calls), `any none []`)
 	equal(t, "after panic", recv(t, calls), "none")

@@ -22,9 +22,9 @@ type Namespace struct {
 	srv           *Server
 	adapter       Adapter
 	adapterClosed atomic.Bool
-	parent        *Namespace                                 // for a child of a dynamic namespace
+	parent        *Namespace                                   // for a child of a dynamic namespace
 	allow         func(name string, auth json.RawMessage) bool // for a dynamic parent
-	ackIDs        atomic.Int64                               // next ack id (Node's nsp._ids)
+	ackIDs        atomic.Int64                                 // next ack id (Node's nsp._ids)
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket // connected sockets by id; guarded by mu
@@ -253,9 +253,9 @@ type parentAdapter struct {
 }
 
 func (a *parentAdapter) AddAll(id string, rooms ...string) {}
-func (a *parentAdapter) Del(id, room string)                {}
-func (a *parentAdapter) DelAll(id string)                   {}
-func (a *parentAdapter) SocketRooms(id string) []string     { return nil }
+func (a *parentAdapter) Del(id, room string)               {}
+func (a *parentAdapter) DelAll(id string)                  {}
+func (a *parentAdapter) SocketRooms(id string) []string    { return nil }
 
 func (a *parentAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
 	var errs []error

@@ -32,10 +32,10 @@ const (
 
 // socket states
 const (
-	statePending    int32 = iota // running connection middleware
-	stateConnected               // connected; events flow
-	stateClosing                 // disconnected; the disconnect handlers have yet to run
-	stateClosed                  // gone
+	statePending   int32 = iota // running connection middleware
+	stateConnected              // connected; events flow
+	stateClosing                // disconnected; the disconnect handlers have yet to run
+	stateClosed                 // gone
 )
 
 // Socket is one client's connection to one namespace (Node's Socket). Its id is random,

@@ -1,0 +1,220 @@
+package hub_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubkit/hub"
+)
+
+// reasonServer records, for every socket of "/" and "/admin", the rooms it had when
+// disconnecting and its disconnect reason.
+func reasonServer(t *testing.T, opts *hub.Options) (*hub.Server, string, chan *hub.Socket, chan string) {
+	srv, url := newServer(t, opts)
+	sockets := make(chan *hub.Socket, 4)
+	reasons := make(chan string, 4)
+	onConn := func(s *hub.Socket) {
+		s.Join("room")
+		s.OnDisconnecting(func(r string) {
+			if !strings.Contains(strings.Join(s.Rooms(), ","), "room") {
+				t.Errorf("disconnecting: rooms %v lack %q", s.Rooms(), "room")
+			}
+		})
+		s.OnDisconnect(func(r string) {
+			if len(s.Rooms()) != 0 {
+				t.Errorf("disconnect: still in rooms %v", s.Rooms())
+			}
+			if s.Connected() {
+				t.Errorf("disconnect: still connected")
+			}
+			reasons <- s.Namespace().Name() + " " + r
+		})
+		sockets <- s
+	}
+	srv.OnConnection(onConn)
+	srv.Of("/admin").OnConnection(onConn)
+	return srv, url, sockets, reasons
+}
+
+func TestDisconnectByClient(t *testing.T) {
+	t.Parallel()
+	srv, url, sockets, reasons := reasonServer(t, nil)
+	c := dial(t, url, "")
+	c.connect("/", "")
+	c.connect("/admin", "")
+	recv(t, sockets)
+	recv(t, sockets)
+	c.send("41/admin,")
+	equal(t, "reason", recv(t, reasons), "/admin client namespace disconnect")
+	// The connection stays open; the namespace may be joined again.
+	c.connect("/admin", "")
+	recv(t, sockets)
+	equal(t, "sockets of /admin", len(srv.Of("/admin").Sockets()), 1)
+	c.closeClean()
+	got := []string{recv(t, reasons), recv(t, reasons)}
+	if !(got[0] == "/ transport close" && got[1] == "/admin transport close") && !(got[1] == "/ transport close" && got[0] == "/admin transport close") {
+		t.Errorf("reasons: got %q; want transport close for both namespaces", got)
+	}
+}
+
+func TestDisconnectByServer(t *testing.T) {
+	t.Parallel()
+	_, url, sockets, reasons := reasonServer(t, nil)
+	c := dial(t, url, "")
+	c.connect("/", "")
+	s := recv(t, sockets)
+	c.connect("/admin", "")
+	admin := recv(t, sockets)
+	admin.Disconnect(false)
+	c.expect("41/admin,")
+	equal(t, "reason", recv(t, reasons), "/admin server namespace disconnect")
+	admin.Disconnect(false) // a second call does nothing
+	errorIs(t, admin.Emit("x"), hub.ErrDisconnected)
+	success(t, s.Emit("still", "here"))
+	c.expect(`42["still","here"]`)
+
+	c.connect("/admin", "")
+	recv(t, sockets)
+	s.Disconnect(true)
+	frames := c.waitClosed()
+	if len(frames) != 2 || !strings.HasPrefix(frames[0], "41") || !strings.HasPrefix(frames[1], "41") {
+		t.Errorf("frames before close: got %q; want a DISCONNECT per namespace", frames)
+	}
+	for range 2 {
+		_, reason, _ := strings.Cut(recv(t, reasons), " ")
+		equal(t, "reason", reason, "server namespace disconnect")
+	}
+}
+
+func TestDisconnectProtocolViolations(t *testing.T) {
+	t.Parallel()
+	_, url, sockets, reasons := reasonServer(t, nil)
+	for _, tc := range []struct {
+		name, packet, reason string
+	}{
+		{"second CONNECT", "40", "forced server close"},
+		{"packet for a namespace not joined", `42/other,["x"]`, "forced server close"},
+		{"CONNECT_ERROR from the client", `44{"message":"x"}`, "forced server close"},
+		{"event payload not an array", `42{}`, "forced close"},
+		{"bad JSON", `42abc`, "forced close"},
+		{"unknown packet type", `49`, "forced close"},
+		{"reserved event name", `42["disconnect"]`, "forced close"},
+		{"DISCONNECT with a payload", `41{}`, "forced close"},
+		{"binary packet without count", `45["x"]`, "forced close"},
+		{"stray binary data", "\x00binary", "forced close"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, url, "")
+			c.connect("/", "")
+			recv(t, sockets)
+			if strings.HasPrefix(tc.packet, "\x00") {
+				c.sendBinary([]byte(tc.packet))
+			} else {
+				c.send(tc.packet)
+			}
+			c.waitClosed()
+			equal(t, "reason", recv(t, reasons), "/ "+tc.reason)
+		})
+	}
+}
+
+func TestDisconnectPingTimeout(t *testing.T) {
+	t.Parallel()
+	_, url, sockets, reasons := reasonServer(t, &hub.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 50 * time.Millisecond})
+	c := dial(t, url, "")
+	c.noPong.Store(true)
+	c.connect("/", "")
+	recv(t, sockets)
+	equal(t, "reason", recv(t, reasons), "/ ping timeout")
+}
+
+func TestConnectTimeout(t *testing.T) {
+	t.Parallel()
+	_, url, sockets, _ := reasonServer(t, &hub.Options{ConnectTimeout: 100 * time.Millisecond})
+	idle := dial(t, url, "")
+	joined := dial(t, url, "")
+	joined.connect("/", "")
+	s := recv(t, sockets)
+	idle.waitClosed()
+	// A client that joined in time is not affected, even after leaving its namespace.
+	joined.send("41")
+	success(t, s.Namespace().Server().Of("/admin").Emit("x")) // unrelated
+	joined.connect("/admin", "")
+	recv(t, sockets)
+	joined.send(`42/admin,["ping"]`)
+	select {
+	case <-joined.done:
+		t.Fatal("the joined client was disconnected")
+	default:
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	t.Parallel()
+	srv, url, sockets, reasons := reasonServer(t, nil)
+	c := dial(t, url, "")
+	c.connect("/", "")
+	s := recv(t, sockets)
+	blocked := make(chan struct{})
+	s.On("block", func() {
+		close(blocked)
+		<-s.Context().Done() // a handler that watches its context
+	})
+	c.send(`42["block"]`)
+	<-blocked
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	success(t, srv.Shutdown(ctx))
+	equal(t, "reason", recv(t, reasons), "/ server shutting down")
+	c.waitClosed()
+	errorIs(t, context.Cause(s.Context()), hub.ErrDisconnected)
+}
+
+func TestHandlersRunInOrderOffTheReadPath(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	order := make(chan string, 8)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("first", func() {
+			// Blocks this client's handlers until the client answers; the answer is read
+			// meanwhile, since handlers run off the read path.
+			a, err := s.EmitWithAck(context.Background(), "question")
+			if err != nil {
+				order <- err.Error()
+				return
+			}
+			var n int
+			a.Decode(0, &n)
+			order <- "first " + string(rune('0'+n))
+		})
+		s.On("second", func() { order <- "second" })
+	})
+	c := dial(t, url, "")
+	c.connect("/", "")
+	c.send(`42["first"]`)
+	c.send(`42["second"]`)
+	c.expect(`420["question"]`)
+	c.send(`430[7]`)
+	equal(t, "1", recv(t, order), "first 7")
+	equal(t, "2", recv(t, order), "second")
+}
+
+func TestEventsBeforeDisconnectAreHandled(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	order := make(chan string, 8)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("a", func(n int) { order <- "a" })
+		s.OnDisconnect(func(r string) { order <- r })
+	})
+	c := dial(t, url, "")
+	c.connect("/", "")
+	c.send(`42["a",1]`)
+	c.send(`42["a",2]`)
+	c.send(`41`)
+	equal(t, "1", recv(t, order), "a")
+	equal(t, "2", recv(t, order), "a")
+	equal(t, "3", recv(t, order), "client namespace disconnect")
+}
