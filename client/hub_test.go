@@ -1,7 +1,181 @@
 package client_test
 
-// hubServers returns the hub servers the behaviour tests also run against (none until the
-// hub server lands).
-func hubServers() []server { return nil }
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"time"
 
-func stopHubServers() {}
+	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/client"
+)
+
+// The hub version of testdata/server.cjs: the same app on hub, served by httptest. Keep the
+// two in step.
+
+var (
+	modeSSE        = mode{"sse", []string{client.TransportSSE}}
+	modeSSEUpgrade = mode{"sse+upgrade", []string{client.TransportSSE, client.TransportWebSocket}}
+)
+
+// hubApp is the running hub server of the tests.
+type hubApp struct {
+	srv   *hub.Server
+	http  *httptest.Server
+	conns connsByClient
+}
+
+var theHub *hubApp
+
+// hubServers starts the hub server the behaviour tests also run against.
+func hubServers() []server {
+	theHub = startHub()
+	return []server{{
+		name:  "hub",
+		url:   theHub.http.URL,
+		modes: []mode{modePolling, modeWebSocket, modeUpgrade, modeSSE, modeSSEUpgrade},
+	}}
+}
+
+func stopHubServers() {
+	if theHub != nil {
+		theHub.http.CloseClientConnections()
+		theHub.srv.Close()
+		theHub.http.Close()
+	}
+}
+
+type connKey struct{}
+
+// connsByClient remembers the TCP connections of the requests carrying each cid query value,
+// so that "drop" can cut a client off (hub has no API to close a client's connection without
+// telling it, which is what Node's socket.conn.close() amounts to).
+type connsByClient struct {
+	mu sync.Mutex
+	m  map[string][]net.Conn
+}
+
+func (c *connsByClient) add(cid string, conn net.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string][]net.Conn)
+	}
+	c.m[cid] = append(c.m[cid], conn)
+}
+
+func (c *connsByClient) drop(cid string) {
+	c.mu.Lock()
+	conns := c.m[cid]
+	delete(c.m, cid)
+	c.mu.Unlock()
+	for _, conn := range conns {
+		conn.Close()
+	}
+}
+
+func startHub() *hubApp {
+	app := &hubApp{srv: hub.New(&hub.Options{
+		PingInterval:   time.Second,
+		PingTimeout:    time.Second,
+		ConnectTimeout: 2 * time.Second,
+	})}
+	srv := app.srv
+	var reasons sync.Map
+
+	common := func(s *hub.Socket) {
+		s.OnDisconnect(func(reason string) { reasons.Store(s.ID(), reason) })
+		s.On("echo", func(args hub.Args) { s.Emit("echo", args.Values()...) })
+		s.On("ack-me", func(args hub.Args, ack hub.Ack) { ack(args.Values()...) })
+		s.On("server-ack", func(args hub.Args) {
+			var event string
+			args.Decode(0, &event)
+			rest := args.Values()[1:]
+			// EmitWithAck blocks: not on the client's handler goroutine.
+			go func() {
+				ctx, cancel := context.WithTimeout(s.Context(), 2*time.Second)
+				defer cancel()
+				res, err := s.EmitWithAck(ctx, event, rest...)
+				if err != nil {
+					s.Emit("server-ack-result", map[string]any{"error": err.Error()})
+					return
+				}
+				s.Emit("server-ack-result", map[string]any{"result": res.Values()})
+			}()
+		})
+		s.On("count", func(n int) {
+			for i := range n {
+				s.Emit("seq", i)
+			}
+		})
+	}
+
+	srv.OnConnection(func(s *hub.Socket) {
+		h := s.Handshake()
+		w := map[string]any{"id": s.ID(), "auth": h.Auth, "query": nil, "header": nil}
+		if k := h.Query.Get("k"); k != "" {
+			w["query"] = k
+		}
+		if x := h.Headers.Get("X-Test"); x != "" {
+			w["header"] = x
+		}
+		s.Emit("welcome", w)
+		common(s)
+		s.On("join", func(room string, ack hub.Ack) {
+			s.Join(room)
+			rooms := s.Rooms()
+			slices.Sort(rooms)
+			ack(rooms)
+		})
+		s.On("to-room", func(args hub.Args) {
+			var room, event string
+			args.Decode(0, &room)
+			args.Decode(1, &event)
+			srv.To(room).Emit(event, args.Values()[2:]...)
+		})
+		s.On("disconnect-me", func(close bool) { s.Disconnect(close) })
+		s.On("drop", func() { app.conns.drop(s.Handshake().Query.Get("cid")) })
+		s.On("get-reason", func(id string, ack hub.Ack) {
+			if r, ok := reasons.Load(id); ok {
+				ack(r)
+				return
+			}
+			ack(nil)
+		})
+	})
+
+	admin := srv.Of("/admin")
+	admin.Use(func(s *hub.Socket) error {
+		var auth struct {
+			Token string `json:"token"`
+		}
+		json.Unmarshal(s.Handshake().Auth, &auth)
+		if auth.Token != "secret" {
+			return &hub.ConnectError{Message: "not authorized", Data: map[string]int{"code": 401}}
+		}
+		return nil
+	})
+	admin.OnConnection(func(s *hub.Socket) {
+		s.Emit("admin-welcome", s.ID())
+		common(s)
+	})
+
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cid := r.URL.Query().Get("cid"); cid != "" {
+			if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+				app.conns.add(cid, c)
+			}
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	hs.Config.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	hs.Start()
+	app.http = hs
+	return app
+}
