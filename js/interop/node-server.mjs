@@ -1,0 +1,126 @@
+// The interop test app on the official Node socket.io@4.8 server: the reference
+// implementation of APP.md (read that first; this file follows it line by line).
+//
+//   node js/interop/node-server.mjs --port 0
+//
+// prints "listening <port>" once ready and stops on SIGTERM, SIGINT or when stdin closes.
+
+import { createServer } from "node:http";
+import { parseArgs } from "node:util";
+import { Server } from "socket.io";
+
+const { values } = parseArgs({ options: { port: { type: "string", default: "3000" } } });
+
+const httpServer = createServer();
+const io = new Server(httpServer, {
+  path: "/socket.io/",
+  pingInterval: 1000,
+  pingTimeout: 1000,
+  connectTimeout: 2000,
+  maxHttpBufferSize: 100000,
+  serveClient: false,
+  // CORS off, connection state recovery off, upgradeTimeout default: Node's defaults.
+});
+
+// reasons[socket.id] = reason, for every disconnect seen on "/".
+const reasons = new Map();
+
+// roomOp returns io.in(room), or io itself when room is null (meaning all sockets).
+function roomOp(room) {
+  return room == null ? io : io.in(room);
+}
+
+function echoHandlers(socket) {
+  socket.on("echo", (...args) => socket.emit("echo", ...args));
+  socket.on("ack-me", (...args) => {
+    const ack = args.pop();
+    if (typeof ack === "function") ack(...args);
+  });
+}
+
+io.on("connection", (socket) => {
+  socket.emit("welcome", {
+    id: socket.id,
+    auth: socket.handshake.auth,
+    query: socket.handshake.query.k ?? null,
+  });
+  socket.on("disconnect", (reason) => reasons.set(socket.id, reason));
+
+  echoHandlers(socket);
+
+  socket.on("server-ack", (event, ...args) => {
+    socket.timeout(2000).emit(event, ...args, (err, ...res) =>
+      socket.emit("server-ack-result", err ? { error: err.message } : { result: res }),
+    );
+  });
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack(Array.from(socket.rooms).sort());
+  });
+  socket.on("leave", (room, ack) => {
+    socket.leave(room);
+    ack(Array.from(socket.rooms).sort());
+  });
+  socket.on("to-room", (room, event, ...args) => io.to(room).emit(event, ...args));
+  socket.on("to-all", (event, ...args) => io.emit(event, ...args));
+  socket.on("broadcast", (event, ...args) => socket.broadcast.emit(event, ...args));
+  socket.on("except", (room, event, ...args) => io.except(room).emit(event, ...args));
+  socket.on("room-broadcast", (room, event, ...args) => socket.to(room).emit(event, ...args));
+  socket.on("broadcast-ack", (event, ack) => {
+    io.timeout(1000).emit(event, (err, responses) =>
+      ack({ error: err ? err.message : null, responses: responses.slice().sort() }),
+    );
+  });
+  socket.on("fetch-sockets", async (room, ack) => {
+    const sockets = await roomOp(room).fetchSockets();
+    ack(sockets.map((s) => s.id).sort());
+  });
+  socket.on("sockets-join", (room, target, ack) => {
+    roomOp(room).socketsJoin(target);
+    ack();
+  });
+  socket.on("sockets-leave", (room, target, ack) => {
+    roomOp(room).socketsLeave(target);
+    ack();
+  });
+  socket.on("disconnect-sockets", (room, close) => roomOp(room).disconnectSockets(close));
+  socket.on("disconnect-me", (close) => socket.disconnect(close));
+  socket.on("get-reason", (id, ack) => ack(reasons.get(id) ?? null));
+  socket.on("volatile", (event, ...args) => socket.volatile.emit(event, ...args));
+});
+
+const admin = io.of("/admin");
+admin.use((socket, next) => {
+  if (socket.handshake.auth.token !== "secret") {
+    const err = new Error("not authorized");
+    err.data = { code: 401 };
+    return next(err);
+  }
+  next();
+});
+admin.on("connection", (socket) => {
+  socket.emit("admin-welcome", socket.id);
+  echoHandlers(socket);
+});
+
+io.of(/^\/dyn-[a-z0-9]+$/).on("connection", (socket) => {
+  socket.emit("nsp", socket.nsp.name);
+});
+
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  io.close(() => process.exit(0));
+  // io.close waits for open HTTP connections; don't let a stuck one keep us alive.
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+process.stdin.on("end", stop);
+process.stdin.on("close", stop);
+process.stdin.resume();
+
+httpServer.listen(Number(values.port), () => {
+  process.stdout.write(`listening ${httpServer.address().port}\n`);
+});
