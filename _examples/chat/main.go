@@ -1,0 +1,72 @@
+// Command chat is the chat room of the Socket.IO tutorial, served by hub, with the tutorial's
+// homework done: nicknames, join and leave notices, "X is typing…", who is online, private
+// messages, and the sender's own message shown at once.
+//
+//	go run ./_examples/chat            # http://localhost:3000
+//	go run ./_examples/chat -port 8080 # or PORT=8080
+//
+// With -port 0 it listens on a free port. Either way it prints "listening <port>" once it
+// accepts connections. Ctrl-C (or SIGTERM) shuts it down gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	port := 3000
+	if p, err := strconv.Atoi(os.Getenv("PORT")); err == nil {
+		port = p
+	}
+	flag.IntVar(&port, "port", port, "TCP port to listen on, 0 for any free port (default $PORT or 3000)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, fmt.Sprintf(":%d", port)); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run serves the chat on addr until ctx is done, then shuts down: the Socket.IO server first
+// (clients are told, handlers finish), then the HTTP server.
+func run(ctx context.Context, addr string) error {
+	srv, handler := newServer()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	fmt.Printf("listening %d\n", port)
+	log.Printf("chat: open http://localhost:%d in two browser tabs", port)
+
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	log.Print("chat: shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = errors.Join(srv.Shutdown(shutdownCtx), hs.Shutdown(shutdownCtx))
+	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	return err
+}
