@@ -241,7 +241,7 @@ func start(t *testing.T) string {
 type peer struct {
 	t       *testing.T
 	s       *client.Socket
-	me      user     // from "welcome"
+	me      user // from "welcome"
 	events  chan event
 	history []event // the events read so far
 }
