@@ -298,6 +298,20 @@ func (e *engine) send(force bool, pkts ...packet.Packet) error {
 	return nil
 }
 
+// sendVolatile queues packets only if nothing waits before them and no upgrade holds the
+// writes; it reports whether they were queued.
+func (e *engine) sendVolatile(pkts ...packet.Packet) bool {
+	e.mu.Lock()
+	if e.ended || e.closing || e.upgrading || len(e.queue) > 0 {
+		e.mu.Unlock()
+		return false
+	}
+	e.queue = append(e.queue, pkts...)
+	e.mu.Unlock()
+	e.kick()
+	return true
+}
+
 // errEngineClosed is returned by send once the session is over; callers buffer instead.
 var errEngineClosed = errors.New("client: engine session closed")
 

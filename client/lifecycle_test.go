@@ -304,3 +304,64 @@ func TestHandshakeRefused(t *testing.T) {
 		t.Fatalf("Dial: %v; want the 403 and the server's message", err)
 	}
 }
+
+func TestDisconnectWhileConnecting(t *testing.T) {
+	got40x := make(chan struct{})
+	release := make(chan struct{})
+	frames := make(chan string, 8)
+	url := fakeServer(t, func(ctx context.Context, c *websocket.Conn) {
+		if openAndConnect(ctx, c, 10000, 10000) != nil {
+			return
+		}
+		_, b, err := c.Read(ctx)
+		if err != nil || string(b) != "40/x," {
+			frames <- "unexpected " + string(b)
+			return
+		}
+		close(got40x)
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return
+		}
+		c.Write(ctx, websocket.MessageText, []byte(`40/x,{"sid":"x1"}`))
+		for {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			frames <- string(b)
+		}
+	})
+	m, err := client.NewManager(url, &client.Options{Transports: []string{client.TransportWebSocket}, DisableReconnection: true})
+	must(t, err)
+	defer m.Close()
+	must(t, m.Socket("/", nil).Connect(ctxFor(t)))
+	x := m.Socket("/x", nil)
+	first := make(chan error, 1)
+	go func() { first <- x.Connect(context.Background()) }()
+	recv(t, got40x)
+	x.Disconnect() // while the CONNECT is unanswered
+	if err := recv(t, first); err == nil {
+		t.Fatal("Connect interrupted by Disconnect returned nil")
+	}
+	second := make(chan error, 1)
+	go func() { second <- x.Connect(context.Background()) }()
+	// The second Connect waits for the answer to the first CONNECT rather than sending
+	// another (which the Node server would take as a protocol violation).
+	for !m.Socket("/x", nil).Connected() {
+		select {
+		case release <- struct{}{}:
+		case err := <-second:
+			must(t, err)
+		case f := <-frames:
+			t.Fatalf("server got %q before answering", f)
+		case <-time.After(waitFor):
+			t.Fatal("timed out")
+		}
+	}
+	must(t, x.Emit("after"))
+	if f := recv(t, frames); f != `42/x,["after"]` {
+		t.Fatalf("server got %q; want the event (and no second CONNECT)", f)
+	}
+}

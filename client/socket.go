@@ -38,6 +38,7 @@ type Socket struct {
 	connected bool         // the server accepted the CONNECT
 	closed    bool         // Close was called: final
 	connectOn *engine      // the session the CONNECT was sent on
+	abandoned *engine      // a session whose CONNECT is unanswered though the socket left
 	id        string       // socket id given by the server
 	pid       string       // private session id (connection state recovery)
 	offset    string       // last received offset (connection state recovery)
@@ -224,7 +225,11 @@ func (s *Socket) Connect(ctx context.Context) error {
 	s.waiters = append(s.waiters, w)
 	s.active = true
 	var e *engine
-	if m.engine != nil && s.connectOn != m.engine {
+	switch {
+	case m.engine != nil && s.abandoned == m.engine:
+		// A CONNECT sent before a Disconnect is still unanswered: its answer will do.
+		s.connectOn, s.abandoned = m.engine, nil
+	case m.engine != nil && s.connectOn != m.engine:
 		s.connectOn = m.engine
 		e = m.engine
 	}
@@ -266,6 +271,9 @@ func (s *Socket) deactivate(w chan error) {
 	s.waiters = slices.DeleteFunc(s.waiters, func(c chan error) bool { return c == w })
 	var e *engine
 	if !s.connected && len(s.waiters) == 0 {
+		if s.connectOn != nil {
+			s.abandoned = s.connectOn // see disconnectLocked
+		}
 		s.active = false
 		s.connectOn = nil
 		e = m.closeIfUnusedLocked()
@@ -316,8 +324,11 @@ func (s *Socket) disconnectLocked(werr error) {
 	m := s.m
 	wasConnected := s.connected
 	if wasConnected && m.engine != nil {
-		p := parser.Packet{Type: parser.Disconnect, Namespace: s.nsp, ID: parser.NoID}
-		m.engine.send(true, packet.Packet{Type: packet.Message, Data: p.Append(nil)})
+		s.sendDisconnect(m.engine)
+	}
+	if !wasConnected && s.connectOn != nil {
+		// The CONNECT is on its way: when the server accepts it, tell it we left.
+		s.abandoned = s.connectOn
 	}
 	s.active = false
 	s.connected = false
@@ -329,6 +340,12 @@ func (s *Socket) disconnectLocked(werr error) {
 		s.failSentAcksLocked()
 		s.emitReservedLocked("disconnect", ReasonClientDisconnect)
 	}
+}
+
+// sendDisconnect sends a DISCONNECT packet for the namespace on session e.
+func (s *Socket) sendDisconnect(e *engine) {
+	p := parser.Packet{Type: parser.Disconnect, Namespace: s.nsp, ID: parser.NoID}
+	e.send(true, packet.Packet{Type: packet.Message, Data: p.Append(nil)})
 }
 
 // Emit sends an event with arguments. Arguments are marshalled to JSON as encoding/json
@@ -344,6 +361,27 @@ func (s *Socket) Emit(event string, args ...any) error {
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()
 	return s.sendLocked(pkts, nil)
+}
+
+// EmitVolatile sends an event that may be lost (socket.io-client's socket.volatile.emit):
+// it is dropped, without error, unless the socket is connected and the connection can
+// write it at once (nothing queued before it). It returns an error only as Emit does for
+// arguments, reserved names and a closed socket.
+func (s *Socket) EmitVolatile(event string, args ...any) error {
+	pkts, err := s.encodeEvent(parser.NoID, event, args)
+	if err != nil {
+		return err
+	}
+	m := s.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.connected && m.engine != nil {
+		m.engine.sendVolatile(pkts...)
+	}
+	return nil
 }
 
 // EmitWithAck sends an event as Emit does, asking the server to acknowledge it, and blocks
@@ -522,6 +560,11 @@ func (s *Socket) onPacketLocked(e *engine, p *parser.Packet) {
 	m := s.m
 	switch p.Type {
 	case parser.Connect:
+		if s.abandoned == e {
+			s.abandoned = nil
+			s.sendDisconnect(e)
+			return
+		}
 		if !s.active || s.connected || s.connectOn != e {
 			return
 		}
@@ -561,6 +604,10 @@ func (s *Socket) onPacketLocked(e *engine, p *parser.Packet) {
 		s.resolveWaitersLocked(nil)
 
 	case parser.ConnectError:
+		if s.abandoned == e {
+			s.abandoned = nil
+			return
+		}
 		if !s.active || s.connected {
 			return
 		}
@@ -666,6 +713,7 @@ func (s *Socket) engineClosedLocked(e *engine, reason string) {
 	wasConnected := s.connected
 	s.connected = false
 	s.connectOn = nil
+	s.abandoned = nil
 	s.id = ""
 	s.recvBuf = nil
 	if wasConnected {
