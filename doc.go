@@ -1,0 +1,112 @@
+// Package hub is a Socket.IO server for Go: Socket.IO v5 over Engine.IO v4, mounted as
+// net/http middleware, which the official JavaScript client (socket.io-client 4.x) talks to
+// unmodified over WebSocket and HTTP long-polling, with the upgrade between them.
+//
+//	srv := hub.New(nil)
+//	srv.OnConnection(func(s *hub.Socket) {
+//		s.On("chat message", func(msg string) {
+//			srv.Emit("chat message", msg)
+//		})
+//	})
+//	http.ListenAndServe(":8080", srv.Handler(mux)) // or mux.Handle("/socket.io/", srv)
+//
+// # Concepts
+//
+// A [Server] serves one path (default "/socket.io/"). Each client opens one Engine.IO
+// session on it — a connection that may change transport — and joins one or more
+// [Namespace]s over it, "/" being the main one; each join is a [Socket], with its own
+// random id (never the session id). Connection middleware ([Namespace.Use]) may refuse a
+// socket with a message and data the client sees in its connect_error. Namespaces can be
+// created on demand by a dynamic parent ([Server.OfPattern], [Server.OfFunc]).
+//
+// Events are named and carry any number of JSON arguments; []byte values, at any depth,
+// travel as binary attachments both ways. Handlers are typed: [Socket.On] decodes the
+// arguments into the handler's parameter types, and a last [Ack] parameter answers the
+// client's acknowledgement callback. [Socket.EmitWithAck] waits for the client's answer.
+//
+// Every socket is in a room named by its id, and joins others with [Socket.Join]. A
+// [BroadcastOperator], from To, In, Except, Broadcast…, selects sockets by room and emits to
+// them (encoded once, the same bytes queued for every recipient), collects their
+// acknowledgements, fetches, moves or disconnects them. It acts through the namespace's
+// [Adapter]: the in-memory [MemoryAdapter] by default; an adapter for several servers lives
+// in its own module and embeds it.
+//
+// # From JavaScript
+//
+// The JavaScript server's `io` is a *hub.Server, called srv here (never `io` in Go, where
+// it would hide the standard library).
+//
+//	Node (socket.io 4.x)                          hub
+//	new Server(httpServer, opts)                  srv := hub.New(&hub.Options{…}); mount srv or srv.Handler(next)
+//	io.on("connection", (socket) => …)            srv.OnConnection(func(s *hub.Socket) {…})
+//	io.use((socket, next) => …)                   srv.Use(func(s *hub.Socket) error {…})
+//	next(err) with err.data = {…}                 return &hub.ConnectError{Message: "…", Data: …}
+//	io.of("/admin")                               srv.Of("/admin")
+//	io.of(/^\/dyn-\w+$/), io.of((name, auth, next) => …)  srv.OfPattern(re), srv.OfFunc(func(name, auth) bool)
+//	nsp.use(fn), nsp.on("connection", fn)         ns.Use(fn), ns.OnConnection(fn)
+//	socket.id, socket.handshake, socket.data      s.ID(), s.Handshake(), s.Data() / s.SetData(v)
+//	socket.on("ev", (a, b, cb) => …)              s.On("ev", func(a string, b T, ack hub.Ack) {…})
+//	socket.onAny((ev, ...args) => …)              s.OnAny(func(ev string, args hub.Args) {…})
+//	socket.on("disconnecting" / "disconnect")     s.OnDisconnecting(fn) / s.OnDisconnect(fn)
+//	socket.emit("ev", a, b)                       s.Emit("ev", a, b)
+//	socket.volatile.emit("ev")                    s.EmitVolatile("ev")
+//	socket.timeout(ms).emit("ev", (err, r) => …)  r, err := s.EmitWithAck(ctx, "ev") (ctx with timeout)
+//	await socket.emitWithAck("ev")                s.EmitWithAck(ctx, "ev")
+//	socket.join("room"), socket.leave("room")     s.Join("room"), s.Leave("room")
+//	socket.rooms                                  s.Rooms()
+//	socket.to("room").emit("ev")                  s.To("room").Emit("ev")
+//	socket.broadcast.emit("ev")                   s.Broadcast().Emit("ev")
+//	socket.disconnect(close)                      s.Disconnect(close)
+//	io.emit("ev"), nsp.emit("ev")                 srv.Emit("ev"), ns.Emit("ev")
+//	io.to("r1").to("r2").except("r3").emit("ev")  srv.To("r1", "r2").Except("r3").Emit("ev")
+//	io.volatile.emit, io.local.emit               srv.Volatile().Emit, srv.Local().Emit
+//	io.timeout(ms).emit("ev", (err, res) => …)    res, err := srv.Timeout(d).EmitWithAck(ctx, "ev")
+//	await io.in("r").fetchSockets()               srv.In("r").FetchSockets(ctx) ([]*hub.RemoteSocket)
+//	io.in("r").socketsJoin("r2") / socketsLeave   srv.In("r").SocketsJoin("r2") / SocketsLeave
+//	io.in("r").disconnectSockets(close)           srv.In("r").DisconnectSockets(close)
+//	nsp.serverSideEmit("ev")                      ns.ServerSideEmit(ctx, "ev"), ns.OnServerSideEmit
+//	io.close()                                    srv.Shutdown(ctx) (graceful) or srv.Close()
+//	new Server({ adapter: createAdapter(…) })     hub.Options{Adapter: func(ns *hub.Namespace) hub.Adapter {…}}
+//
+// # Concurrency
+//
+// Every exported method is safe for concurrent use. Sending (Emit, broadcasts, acks) never
+// blocks: packets are queued on the client's session, and a client that does not read
+// fast enough is disconnected once its queue passes Options.MaxQueuedBytes. Methods that
+// wait (EmitWithAck, FetchSockets, Shutdown) take a context.
+//
+// The network read path only decodes packets; handlers never run on it. The handlers of
+// one client — its middleware, connection handlers, event handlers and disconnect handlers,
+// in every namespace — run on one goroutine, one at a time, in the order the client's
+// packets arrived; different clients' handlers run in parallel. A handler may block (the
+// client's later events wait, up to a bounded queue of about twice MaxHTTPBufferSize, past
+// which the client is disconnected), and acknowledgements are delivered even while it
+// does, so a handler may call EmitWithAck on its own socket. A socket's Context is
+// cancelled when it disconnects: long handlers should watch it. A panic in a handler is
+// recovered and logged, as net/http does; decoding errors and errors handlers return go to
+// Options.OnError. The client has a handler goroutine only while it has work.
+//
+// # Disconnect reasons
+//
+// OnDisconnect receives the Node server's reason strings (the Reason constants):
+// "client namespace disconnect", "server namespace disconnect", "transport close",
+// "transport error", "ping timeout", "parse error", "forced close", "forced server close",
+// "server shutting down".
+//
+// # Transports
+//
+// WebSocket, HTTP long-polling, and SSE. SSE is hub's addition to the protocol, not part of
+// Engine.IO: a GET with Accept: text/event-stream (transport=sse) streams Engine.IO packets
+// as Server-Sent Events, one packet per event in text form (binary as "b" + base64), and
+// packets go up by POST exactly as with polling; an SSE session upgrades to WebSocket like
+// a polling one. The official clients do not know it (hub's own clients do); it is never
+// advertised in the handshake's upgrades. [Options.Transports] restricts the set.
+//
+// # Not covered yet
+//
+// Compared with the Node server: connection state recovery (planned: the emit path builds
+// every event in one place, where offsets can be appended), per-socket packet middleware
+// (socket.use), onAnyOutgoing/prependAny/offAny listeners, serverSideEmit with
+// acknowledgements, cleanupEmptyChildNamespaces, the Engine.IO v3 protocol (allowEIO3),
+// compression flags, and the msgpack parser.
+package hub
