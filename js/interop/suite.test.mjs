@@ -316,6 +316,21 @@ for (const [modeName, mode] of Object.entries(MODES)) {
       assert.equal(asked, true, "the server's emit carried an ack id");
     });
 
+    test("interleaved text and binary events keep their order both ways", async (t) => {
+      const clients = new Clients(t);
+      const { socket, got } = await clients.open(mode);
+      const sent = Array.from({ length: 40 }, (_, i) =>
+        i % 3 === 0 ? [i, Buffer.from([i, i + 1])] : i % 3 === 1 ? [i, `text ${i}`] : [i, { b: [Buffer.alloc(i)] }],
+      );
+      const last = waitFor(socket, "echo", (i) => i === sent.length - 1);
+      for (const args of sent) socket.emit("echo", ...args);
+      await last;
+      assert.deepEqual(
+        got.filter(([e]) => e === "echo").map(([, ...args]) => args),
+        sent,
+      );
+    });
+
     test("binary both ways: Buffer, ArrayBuffer, nested, empty, in acks", async (t) => {
       const clients = new Clients(t);
       const { socket } = await clients.open(mode);
