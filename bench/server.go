@@ -1,0 +1,39 @@
+package bench
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+
+	"github.com/hubkit/hub"
+)
+
+// NewHubHandler returns the hub server under test and its HTTP handler. It answers the same
+// events as js/bench/node-server.mjs:
+//
+//   - "fanout" (msg string): srv.Emit("bcast", msg) — a broadcast to every client;
+//   - "roomcast" (room, msg string): srv.To(room).Emit("bcast", msg);
+//   - "join" (room string, ack): joins the room, then acknowledges with no arguments;
+//   - "echo" (msg string, ack): acknowledges with msg.
+//
+// With withPprof, /debug/pprof/ is served too (for profiling during a scenario).
+// Options are hub's defaults, as the Node server runs socket.io's defaults.
+func NewHubHandler(withPprof bool) (*hub.Server, http.Handler) {
+	srv := hub.New(&hub.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("fanout", func(msg string) { srv.Emit("bcast", msg) })
+		s.On("roomcast", func(room, msg string) { srv.To(room).Emit("bcast", msg) })
+		s.On("join", func(room string, ack hub.Ack) {
+			s.Join(room)
+			ack()
+		})
+		s.On("echo", func(msg string, ack hub.Ack) { ack(msg) })
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", srv)
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
+	return srv, mux
+}
