@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 import { dirname, join, relative } from "node:path";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const outDir = join(here, "..", "..", "internal", "clientjs");
+const root = join(here, "..", "..");
+const outDir = join(root, "internal", "clientjs");
 const check = process.argv.includes("--check");
 
 const banner =
@@ -19,6 +20,7 @@ const banner =
 
 const common = {
   entryPoints: [join(here, "src", "browser.js")],
+  absWorkingDir: root, // the same output (path comments) from any working directory
   bundle: true,
   format: "iife",
   target: ["es2017"],

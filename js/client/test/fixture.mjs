@@ -1,0 +1,79 @@
+// The reference server for the browser tests: the official Node socket.io 4.8 with the handlers of
+// js/interop/APP.md that the client tests use (so the same tests run against hub's interop server
+// through SERVER_URL), plus `kill-transport`, which closes the Engine.IO connection under the
+// socket without a Socket.IO DISCONNECT, as a dying server or proxy would.
+import { createServer } from "node:http";
+import { Server } from "socket.io";
+
+export async function startNodeServer() {
+  const http = createServer((req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  const io = new Server(http, {
+    path: "/socket.io/",
+    pingInterval: 1000,
+    pingTimeout: 1000,
+    connectTimeout: 2000,
+    maxHttpBufferSize: 100000,
+    serveClient: false,
+  });
+  const reasons = {};
+  const engineIds = {}; // socket id -> Engine.IO id, to see which sockets share a connection
+  const transports = {}; // socket id -> transport names seen, in order
+
+  const common = (socket) => {
+    engineIds[socket.id] = socket.conn.id;
+    transports[socket.id] = [socket.conn.transport.name];
+    socket.conn.on("upgrade", (t) => transports[socket.id].push(t.name));
+    socket.on("echo", (...args) => socket.emit("echo", ...args));
+    socket.on("ack-me", (...args) => {
+      const ack = args.pop();
+      ack(...args);
+    });
+  };
+
+  io.on("connection", (socket) => {
+    common(socket);
+    socket.emit("welcome", {
+      id: socket.id,
+      auth: socket.handshake.auth,
+      query: socket.handshake.query.k ?? null,
+    });
+    socket.on("disconnect", (reason) => (reasons[socket.id] = reason));
+    socket.on("server-ack", (event, ...args) => {
+      socket.timeout(2000).emit(event, ...args, (err, ...res) =>
+        socket.emit("server-ack-result", err ? { error: err.message } : { result: res })
+      );
+    });
+    socket.on("disconnect-me", (close) => socket.disconnect(close));
+    socket.on("get-reason", (id, ack) => ack(reasons[id] ?? null));
+    socket.on("volatile", (event, ...args) => socket.volatile.emit(event, ...args));
+    socket.on("kill-transport", () => socket.conn.close());
+  });
+
+  const admin = io.of("/admin");
+  admin.use((socket, next) => {
+    if (socket.handshake.auth.token !== "secret") {
+      const err = new Error("not authorized");
+      err.data = { code: 401 };
+      return next(err);
+    }
+    next();
+  });
+  admin.on("connection", (socket) => {
+    common(socket);
+    socket.emit("admin-welcome", socket.id);
+  });
+
+  await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${http.address().port}`;
+  return {
+    url,
+    io,
+    reasons,
+    engineIds,
+    transports,
+    close: () => new Promise((resolve) => io.close(() => resolve())),
+  };
+}
