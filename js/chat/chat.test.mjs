@@ -11,6 +11,7 @@ import {
   ChatServer,
   launch,
   openChat,
+  click,
   send,
   waitForMessage,
   messages,
@@ -122,7 +123,7 @@ for (const transport of ["websocket", "sse", "polling"]) {
 
     test("a private message reaches only its target", async () => {
       // alice picks bob in the online list.
-      await alice.click("#online li:text-is('bob')");
+      await click(alice, "#online li:text-is('bob')");
       assert.equal(await alice.textContent("#to-name"), "bob");
       await send(alice, "psst, bob");
       assert.equal(await waitForMessage(bob, "psst, bob", "alice → you (private)"), "msg private");
@@ -132,7 +133,7 @@ for (const transport of ["websocket", "sse", "polling"]) {
       assert.equal(await waitForMessage(alice, "got it", "bob → you (private)"), "msg private");
       // Back to everyone: had carol been sent either private message, it would reach her
       // before this one.
-      await alice.click("#to-clear");
+      await click(alice, "#to-clear");
       await send(alice, "public again");
       await waitForMessage(carol, "public again", "alice");
       await waitForMessage(bob, "public again", "alice");

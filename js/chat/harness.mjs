@@ -91,6 +91,11 @@ export function launch() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      // Several pages are open at once, all but one in the background: let them all run
+      // timers and animation frames at full speed.
+      "--disable-background-timer-throttling",
+      "--disable-backgrounding-occluded-windows",
+      "--disable-renderer-backgrounding",
     ],
   });
 }
@@ -117,6 +122,13 @@ export async function setNickname(page, name) {
   await page.waitForFunction((name) => document.querySelector("#online li.me")?.textContent === name, name, {
     timeout: TIMEOUT,
   });
+}
+
+// click brings page to the front, as a user switching to its tab does (a page in a background
+// tab renders no frames, so Playwright would wait for it to be "stable"), and clicks selector.
+export async function click(page, selector) {
+  await page.bringToFront();
+  await page.click(selector, { timeout: TIMEOUT });
 }
 
 // send types text in the message box and sends it with Enter.
