@@ -359,6 +359,16 @@ test("reconnect_attempt, reconnect_error and reconnect_failed, in the official c
   ]);
 });
 
+test("extraHeaders go with the polling requests", { skip: needsNode }, () =>
+  withPage(async (page) => {
+    const id = await page.evaluate(async () => {
+      const socket = io({ transports: ["polling"], extraHeaders: { "X-Client-Test": "yes" } });
+      await next(socket, "connect");
+      return socket.id;
+    });
+    assert.equal(server.headers[id], "yes");
+  }));
+
 test("onAny sees every incoming event until offAny", () =>
   withPage(async (page) => {
     const r = await page.evaluate(async () => {

@@ -21,9 +21,11 @@ export async function startNodeServer() {
   const reasons = {};
   const engineIds = {}; // socket id -> Engine.IO id, to see which sockets share a connection
   const transports = {}; // socket id -> transport names seen, in order
+  const headers = {}; // socket id -> the x-client-test header of its handshake request
 
   const common = (socket) => {
     engineIds[socket.id] = socket.conn.id;
+    headers[socket.id] = socket.handshake.headers["x-client-test"] ?? null;
     transports[socket.id] = [socket.conn.transport.name];
     socket.conn.on("upgrade", (t) => transports[socket.id].push(t.name));
     socket.on("echo", (...args) => socket.emit("echo", ...args));
@@ -74,6 +76,7 @@ export async function startNodeServer() {
     reasons,
     engineIds,
     transports,
+    headers,
     close: () => new Promise((resolve) => io.close(() => resolve())),
   };
 }
