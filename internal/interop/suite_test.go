@@ -1,0 +1,189 @@
+//go:build unix
+
+package interop_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hubkit/hub/internal/interop"
+	"github.com/hubkit/hub/internal/leakcheck"
+)
+
+// TestMain fails the run if the in-process hub server leaves goroutines behind.
+func TestMain(m *testing.M) { leakcheck.Main(m) }
+
+// suiteTimeout bounds one run of the suite, server start included. The suite itself takes
+// about 20 s against either server.
+const suiteTimeout = 3 * time.Minute
+
+// TestSuiteNode runs the interop suite against the reference: js/interop/node-server.mjs on
+// the official Node socket.io 4.8 server. It proves each assertion of the suite describes
+// Node's behaviour.
+func TestSuiteNode(t *testing.T) {
+	root, node := setup(t)
+	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
+	t.Cleanup(cancel) // after the cleanup below, which stops the server gently
+
+	cmd := exec.CommandContext(ctx, node, filepath.Join("js", "interop", "node-server.mjs"), "--port", "0")
+	cmd.Dir = root
+	// The server stops when its stdin closes: keep it open until the end of the test.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start node-server.mjs: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	port, err := readPort(ctx, stdout)
+	if err != nil {
+		t.Fatalf("node-server.mjs: %v\nstderr:\n%s", err, stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	runSuite(ctx, t, root, node, "http://127.0.0.1:"+port)
+	if t.Failed() && stderr.Len() > 0 {
+		t.Logf("node-server.mjs stderr:\n%s", stderr.String())
+	}
+}
+
+// TestSuiteHub runs the same suite against the app on hub, served in-process so that the
+// race detector watches the server.
+func TestSuiteHub(t *testing.T) {
+	root, node := setup(t)
+	ctx, cancel := context.WithTimeout(t.Context(), suiteTimeout)
+	defer cancel()
+
+	srv := interop.New()
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		// Close hub first: it releases parked polls, which ts.Close would wait for.
+		if err := srv.Close(); err != nil {
+			t.Errorf("hub Close: %v", err)
+		}
+		ts.Close()
+	})
+	runSuite(ctx, t, root, node, ts.URL)
+}
+
+// setup returns the repository root and the node binary, and fails the test if either node
+// or the pinned JavaScript packages are missing.
+func setup(t *testing.T) (root, node string) {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err = exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node not found (%v): the interop suite needs Node 20+; then run `npm ci --prefix js`", err)
+	}
+	for _, pkg := range []string{"socket.io", "socket.io-client"} {
+		if _, err := os.Stat(filepath.Join(root, "js", "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("js/node_modules/%s is missing: run `npm ci --prefix js` from the repository root", pkg)
+		}
+	}
+	return root, node
+}
+
+var listeningLine = regexp.MustCompile(`^listening (\d+)$`)
+
+// readPort reads r line by line until the server's "listening <port>" line.
+func readPort(ctx context.Context, r io.Reader) (string, error) {
+	found := make(chan string, 1)
+	var lines []string
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if m := listeningLine.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				return
+			}
+			lines = append(lines, sc.Text())
+		}
+		close(found)
+	}()
+	select {
+	case port, ok := <-found:
+		if !ok {
+			return "", fmt.Errorf("exited without printing \"listening <port>\"; stdout:\n%s", strings.Join(lines, "\n"))
+		}
+		return port, nil
+	case <-ctx.Done():
+		return "", fmt.Errorf("no \"listening <port>\" line: %w", ctx.Err())
+	}
+}
+
+// runSuite runs `node --test js/interop/suite.test.mjs` with SERVER_URL=url and fails t if
+// the suite fails, logging node's whole output.
+func runSuite(ctx context.Context, t *testing.T, root, node, url string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", filepath.Join("js", "interop", "suite.test.mjs"))
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "SERVER_URL="+url, "NO_COLOR=1", "FORCE_COLOR=0")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	// node --test runs the file in a child process: kill the whole group on timeout.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("suite against %s: %s in %v", url, summary(out.String()), time.Since(start).Round(time.Millisecond))
+	if err == nil {
+		return
+	}
+	t.Logf("node --test output:\n%s", out.String())
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		t.Fatalf("the suite did not finish within %v", suiteTimeout)
+	}
+	t.Fatalf("the suite failed against %s: %v", url, err)
+}
+
+var summaryLine = regexp.MustCompile(`(?m)^ℹ (tests|pass|fail) (\d+)$`)
+
+// summary extracts "tests N, pass N, fail N" from the spec reporter's output.
+func summary(out string) string {
+	var parts []string
+	for _, m := range summaryLine.FindAllStringSubmatch(out, -1) {
+		parts = append(parts, m[1]+" "+m[2])
+	}
+	if parts == nil {
+		return "no summary"
+	}
+	return strings.Join(parts, ", ")
+}
