@@ -423,6 +423,7 @@
       this.writeBuffer = [];
       this._sent = 0;
       this._upgrades = [];
+      this._pingDeadline = Infinity;
       this.id = null;
       this._open();
     }

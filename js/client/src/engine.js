@@ -51,6 +51,7 @@ export class Engine extends Emitter {
     this.writeBuffer = [];
     this._sent = 0;
     this._upgrades = [];
+    this._pingDeadline = Infinity;
     this.id = null;
     this._open();
   }

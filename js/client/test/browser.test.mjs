@@ -359,6 +359,28 @@ test("reconnect_attempt, reconnect_error and reconnect_failed, in the official c
   ]);
 });
 
+test("ping timeout: no ping within pingInterval + pingTimeout closes the connection, then it reconnects", { skip: needsNode }, () =>
+  withPage(async (page) => {
+    const r = await page.evaluate(async () => {
+      const socket = io({ transports: ["websocket"], reconnectionDelay: 50, reconnectionDelayMax: 50 });
+      await next(socket, "connect");
+      const firstId = socket.id;
+      await socket.emitWithAck("stop-pings");
+      const started = Date.now();
+      // Traffic does not count as a heartbeat: only pings do.
+      const chatter = setInterval(() => socket.emit("echo", "still talking"), 100);
+      const [reason] = await next(socket, "disconnect", 5000);
+      clearInterval(chatter);
+      const after = Date.now() - started;
+      await next(socket, "connect");
+      return { reason, after, reconnected: socket.id !== firstId };
+    });
+    assert.equal(r.reason, "ping timeout");
+    // The fixture pings every 1000 ms with a 1000 ms timeout: the deadline is 2000 ms after the last ping.
+    assert.ok(r.after > 900 && r.after < 2600, `ping timeout after ${r.after} ms`);
+    assert.equal(r.reconnected, true);
+  }));
+
 test("extraHeaders go with the polling requests", { skip: needsNode }, () =>
   withPage(async (page) => {
     const id = await page.evaluate(async () => {

@@ -1,7 +1,8 @@
 // The reference server for the browser tests: the official Node socket.io 4.8 with the handlers of
 // js/interop/APP.md that the client tests use (so the same tests run against hub's interop server
 // through SERVER_URL), plus `kill-transport`, which closes the Engine.IO connection under the
-// socket without a Socket.IO DISCONNECT, as a dying server or proxy would.
+// socket without a Socket.IO DISCONNECT, as a dying server or proxy would, and `stop-pings`, after
+// which the server sends no more pings on that connection (and does not time it out itself).
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
@@ -52,6 +53,13 @@ export async function startNodeServer() {
     socket.on("get-reason", (id, ack) => ack(reasons[id] ?? null));
     socket.on("volatile", (event, ...args) => socket.volatile.emit(event, ...args));
     socket.on("kill-transport", () => socket.conn.close());
+    socket.on("stop-pings", (ack) => {
+      const conn = socket.conn; // engine.io 6.6 internals, pinned by the lockfile
+      const send = conn.sendPacket.bind(conn);
+      conn.sendPacket = (type, ...rest) => type !== "ping" && send(type, ...rest);
+      conn.resetPingTimeout = () => {};
+      ack();
+    });
   });
 
   const admin = io.of("/admin");
