@@ -795,6 +795,9 @@ describe("disconnect reasons", () => {
     ["4abc", "forced close"], // a Socket.IO packet of unknown type
     ["42{}", "forced close"], // an EVENT whose payload is not an array
     ['42/nope,["x"]', "forced close"], // an EVENT for a namespace the client has not joined
+    ["41/nope,", "forced close"], // a DISCONNECT for a namespace the client has not joined
+    ["40", "forced close"], // a second CONNECT for "/", already joined
+    ['44{"message":"x"}', "forced close"], // a CONNECT_ERROR, which only servers send
   ]) {
     test(`server receives ${JSON.stringify(frame)} over websocket: closes with "${serverReason}"`, async (t) => {
       const clients = new Clients(t);
@@ -813,6 +816,21 @@ describe("disconnect reasons", () => {
       assert.equal(await observer.reason(id), serverReason);
     });
   }
+
+  test("server receives an ACK for an id it never used: ignored", async (t) => {
+    const clients = new Clients(t);
+    const proxy = await startProxy(URL);
+    t.after(() => proxy.close());
+    const socket = clients.socket({ transports: ["websocket"] }, "", proxy);
+    await waitFor(socket, "welcome");
+    let reason = null;
+    socket.on("disconnect", (r) => (reason = r));
+    proxy.websockets()[0].injectToServer('4399["late"]');
+    // Frames are handled in order: once this ack is back, the injected one was handled.
+    assert.deepEqual(await ack(socket, "ack-me", "after"), ["after"]);
+    assert.equal(reason, null);
+    assert.equal(socket.connected, true);
+  });
 
   test('server receives an undecodable polling POST: closes with "parse error"', async (t) => {
     const clients = new Clients(t);
