@@ -58,9 +58,10 @@ for (const transport of ["websocket", "sse", "polling"]) {
       assert.equal(await alice.textContent("#online li.me"), "alice");
       // alice saw carol join, then take her name.
       const notices = await alice.$$eval("#messages li.system", (lis) => lis.map((li) => li.textContent));
-      const joined = notices.findIndex((n) => / joined\.$/.test(n) && !n.startsWith("bob"));
-      const renamed = notices.findIndex((n) => n.endsWith(" is now carol."));
-      assert.ok(joined >= 0 && renamed > joined, `alice's notices ${JSON.stringify(notices)}: want a join, then "… is now carol."`);
+      const renamed = notices.findIndex((n) => /^Guest \d+ is now carol\.$/.test(n));
+      const guest = notices[renamed]?.replace(/ is now carol\.$/, "");
+      const joined = notices.indexOf(`${guest} joined.`);
+      assert.ok(renamed >= 0 && joined >= 0 && joined < renamed, `alice's notices ${JSON.stringify(notices)}: want "Guest N joined.", then "Guest N is now carol."`);
 
       // A taken nickname (in any case) is refused, and the page keeps its name.
       await bob.fill("#nickname", "ALICE");
