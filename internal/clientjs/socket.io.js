@@ -847,6 +847,8 @@
       this.sendBuffer = [];
       this.ids = 0;
       this.acks = {};
+      this._queue = [];
+      this._queueSeq = 0;
       this.flags = {};
       this._opts = Object.assign({}, opts);
       if (opts && opts.auth) this.auth = opts.auth;
@@ -887,6 +889,10 @@
     emit(ev, ...args) {
       if (RESERVED_EVENTS.includes(ev)) throw new Error('"' + ev + '" is a reserved event name');
       args.unshift(ev);
+      if (this._opts.retries && !this.flags.fromQueue && !this.flags.volatile) {
+        this._addToQueue(args);
+        return this;
+      }
       const packet = { type: EVENT, data: args, options: { compress: this.flags.compress !== false } };
       if (typeof args[args.length - 1] === "function") {
         const id = this.ids++;
@@ -933,6 +939,37 @@
         args.push(fn);
         this.emit(ev, ...args);
       });
+    }
+    // With the retries option, emits go out one at a time, each until acknowledged or tried
+    // retries + 1 times (every try waits ackTimeout); the user's ack gets (err, ...response).
+    _addToQueue(args) {
+      const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+      const packet = { id: this._queueSeq++, tries: 0, pending: false, args, flags: Object.assign({ fromQueue: true }, this.flags) };
+      const onAck = (err, ...response) => {
+        if (packet !== this._queue[0]) return;
+        if (err === null) {
+          this._queue.shift();
+          if (ack) ack(null, ...response);
+        } else if (packet.tries > this._opts.retries) {
+          this._queue.shift();
+          if (ack) ack(err);
+        }
+        packet.pending = false;
+        this._drainQueue();
+      };
+      onAck.withError = true;
+      args.push(onAck);
+      this._queue.push(packet);
+      this.flags = {};
+      this._drainQueue();
+    }
+    _drainQueue(force) {
+      const packet = this._queue[0];
+      if (!this.connected || !packet || packet.pending && !force) return;
+      packet.pending = true;
+      packet.tries++;
+      this.flags = packet.flags;
+      this.emit.apply(this, packet.args);
     }
     _packet(packet) {
       packet.nsp = this.nsp;
@@ -1043,6 +1080,7 @@
       });
       this.sendBuffer = [];
       this._emit("connect");
+      this._drainQueue(true);
     }
     _destroy() {
       if (this.subs) {

@@ -381,6 +381,19 @@ test("ping timeout: no ping within pingInterval + pingTimeout closes the connect
     assert.equal(r.reconnected, true);
   }));
 
+test("retries: an emit is sent again until acknowledged, then fails after retries + 1 tries", { skip: needsNode }, () =>
+  withPage(async (page) => {
+    const r = await page.evaluate(async () => {
+      const socket = io({ transports: ["websocket"], retries: 2, ackTimeout: 100 });
+      const third = await within(new Promise((resolve) => socket.emit("flaky", 3, (...a) => resolve(a))), "flaky 3");
+      const other = io({ transports: ["websocket"], retries: 2, ackTimeout: 100, forceNew: true });
+      const [err] = await within(new Promise((resolve) => other.emit("flaky", 4, (...a) => resolve(a))), "flaky 4");
+      return { third, error: err && err.message };
+    });
+    assert.deepEqual(r.third, [null, 3], "acknowledged on the third try");
+    assert.equal(r.error, "operation has timed out");
+  }));
+
 test("extraHeaders go with the polling requests", { skip: needsNode }, () =>
   withPage(async (page) => {
     const id = await page.evaluate(async () => {
