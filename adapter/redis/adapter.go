@@ -512,7 +512,12 @@ func (a *Adapter) request(ctx context.Context, op string, m *message) ([]any, er
 	}()
 	timer := time.NewTimer(a.opts.RequestTimeout)
 	defer timer.Stop()
-	if err := a.sendWait(ctx, m); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, a.opts.RequestTimeout)
+	defer cancel()
+	if err := a.sendWait(sctx, m); err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, &TimeoutError{Op: op, Expected: expected, Timeout: a.opts.RequestTimeout}
+		}
 		return nil, fmt.Errorf("redis: %s: %w", op, err)
 	}
 	result := func() ([]any, int) {
