@@ -401,10 +401,11 @@
     return q;
   }
   var Engine = class extends Emitter {
-    // uri: the server's URL (only origin and query are used); opts: the Manager options.
+    // uri: the server's URL as io() takes it (only origin and query are used); opts: the Manager
+    // options.
     constructor(uri, opts) {
       super();
-      const url = new URL(uri, typeof location !== "undefined" ? location.href : void 0);
+      const url = new URL(parseURL(uri).source);
       const secure = /^(https|wss):$/.test(url.protocol);
       this.opts = opts = Object.assign({ path: "/socket.io", upgrade: true }, opts);
       const path = opts.path.replace(/\/$/, "") + (opts.addTrailingSlash === false ? "" : "/");

@@ -4,6 +4,7 @@ import { Emitter } from "./emitter.js";
 import { Polling } from "./transports/polling.js";
 import { SSE } from "./transports/sse.js";
 import { WebSocketTransport } from "./transports/websocket.js";
+import { parseURL } from "./url.js";
 
 export const TRANSPORTS = { sse: SSE, polling: Polling, websocket: WebSocketTransport };
 
@@ -29,10 +30,11 @@ function parseQuery(s) {
 }
 
 export class Engine extends Emitter {
-  // uri: the server's URL (only origin and query are used); opts: the Manager options.
+  // uri: the server's URL as io() takes it (only origin and query are used); opts: the Manager
+  // options.
   constructor(uri, opts) {
     super();
-    const url = new URL(uri, typeof location !== "undefined" ? location.href : undefined);
+    const url = new URL(parseURL(uri).source);
     const secure = /^(https|wss):$/.test(url.protocol);
     this.opts = opts = Object.assign({ path: "/socket.io", upgrade: true }, opts);
     const path = opts.path.replace(/\/$/, "") + (opts.addTrailingSlash === false ? "" : "/");

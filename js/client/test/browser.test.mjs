@@ -205,6 +205,20 @@ test("namespaces share one connection; each disconnects on its own", () =>
     if (server) assert.equal(server.engineIds[r.mainId], server.engineIds[r.adminId], "one Engine.IO connection");
   }));
 
+test("io.Manager used directly: manager.socket(nsp, opts), a URL without scheme", () =>
+  withPage(async (page) => {
+    const r = await page.evaluate(async () => {
+      const manager = new io.Manager(location.host, { transports: ["websocket"] });
+      const admin = manager.socket("/admin", { auth: { token: "secret" } });
+      const main = manager.socket("/");
+      const [[adminId]] = await Promise.all([next(admin, "admin-welcome"), next(main, "welcome")]);
+      return { adminId, admin: admin.id, shared: admin.io === manager && main.io === manager, same: manager.socket("/") === main };
+    });
+    assert.equal(r.adminId, r.admin);
+    assert.equal(r.shared, true);
+    assert.equal(r.same, true, "one Socket per namespace and Manager");
+  }));
+
 test("connect_error carries the middleware's message and data", () =>
   withPage(async (page) => {
     const r = await page.evaluate(async () => {
