@@ -13,7 +13,8 @@ import (
 
 // TestBrowser runs the chat's browser test, js/chat/chat.test.mjs: headless Chromium pages
 // chatting over each transport through the chat binary, and the tutorial's page. It needs
-// node, js/node_modules and Debian's chromium, which .ci/deps installs.
+// node, js/node_modules and Debian's chromium, which .ci/deps installs. Under -race, the chat
+// binary is built with the race detector.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the browser test takes about a minute")
@@ -38,6 +39,11 @@ func TestBrowser(t *testing.T) {
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", filepath.Join("js", "chat")+string(filepath.Separator))
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CHROMIUM_PATH="+chromium)
+	if raceEnabled {
+		// The chat binary gets the race detector too; a race makes it exit with status 66,
+		// which the test checks.
+		cmd.Env = append(cmd.Env, "CHAT_BUILD_FLAGS=-race")
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.WaitDelay = 10 * time.Second

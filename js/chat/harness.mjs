@@ -13,11 +13,12 @@ export const TIMEOUT = 10_000; // for anything the pages wait for
 export const RECONNECT_TIMEOUT = 30_000; // reconnection backs off up to 5s between attempts
 
 // build compiles the chat example into a temporary directory and returns the binary's path
-// and a function removing it.
+// and a function removing it. CHAT_BUILD_FLAGS adds flags to go build (such as -race).
 export function build() {
   const dir = mkdtempSync(join(tmpdir(), "hub-chat-"));
   const bin = join(dir, "chat");
-  execFileSync("go", ["build", "-o", bin, "./_examples/chat"], { cwd: ROOT, stdio: "inherit" });
+  const flags = (process.env.CHAT_BUILD_FLAGS || "").split(/\s+/).filter(Boolean);
+  execFileSync("go", ["build", ...flags, "-o", bin, "./_examples/chat"], { cwd: ROOT, stdio: "inherit" });
   return { bin, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
