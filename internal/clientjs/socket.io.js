@@ -831,8 +831,7 @@
 
   // js/client/src/socket.js
   function removeFrom(list, fn) {
-    if (!list) return [];
-    if (!fn) return [];
+    if (!list || !fn) return [];
     const i = list.indexOf(fn);
     if (i >= 0) list.splice(i, 1);
     return list;

@@ -11,9 +11,9 @@ import {
   RESERVED_EVENTS,
 } from "./parser.js";
 
+// removeFrom removes fn from list (all of them without fn) and returns the list.
 function removeFrom(list, fn) {
-  if (!list) return [];
-  if (!fn) return [];
+  if (!list || !fn) return [];
   const i = list.indexOf(fn);
   if (i >= 0) list.splice(i, 1);
   return list;

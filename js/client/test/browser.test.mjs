@@ -9,8 +9,9 @@ import { launch, openPage } from "./harness.mjs";
 
 const HUB = process.env.SERVER_URL ? process.env.SERVER_URL.replace(/\/$/, "") : "";
 const needsHub = HUB ? false : "needs SERVER_URL of a hub server (Node has no sse transport)";
-// kill-transport is an extra of the Node fixture, not in APP.md.
-const needsNode = HUB ? "needs the Node fixture (kill-transport)" : false;
+// Tests that need the Node fixture's extras (kill-transport, stop-pings, flaky; see fixture.mjs) or
+// look at its state: not in APP.md.
+const needsNode = HUB ? "needs the Node fixture's extra handlers or state" : false;
 
 // test is node:test's with a deadline, so that a broken client fails instead of hanging.
 function test(name, opts, fn) {
