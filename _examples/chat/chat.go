@@ -58,8 +58,8 @@ type room struct {
 	srv *hub.Server
 
 	mu     sync.Mutex
-	users  map[string]*user // by socket id; guarded by mu
-	guests int              // guest nicknames handed out; guarded by mu
+	users  map[string]user // by socket id; guarded by mu
+	guests int             // guest nicknames handed out; guarded by mu
 }
 
 // newServer returns the chat's Socket.IO server and the HTTP handler of the whole app: the
@@ -67,7 +67,7 @@ type room struct {
 func newServer() (*hub.Server, http.Handler) {
 	// hub does not serve a client bundle by default yet: ClientJS plugs ours in.
 	srv := hub.New(&hub.Options{ClientJS: clientjs.Handler()})
-	r := &room{srv: srv, users: map[string]*user{}}
+	r := &room{srv: srv, users: map[string]user{}}
 	srv.OnConnection(r.connect)
 
 	mux := http.NewServeMux()
@@ -93,10 +93,10 @@ func (r *room) connect(s *hub.Socket) {
 		r.guests++
 		name = fmt.Sprintf("Guest %d", r.guests)
 	}
-	u := &user{ID: s.ID(), Nickname: r.freeNickname(name)}
+	u := user{ID: s.ID(), Nickname: r.freeNickname(name)}
 	r.users[u.ID] = u
-	s.Emit("welcome", *u)
-	s.Broadcast().Emit("user joined", *u)
+	s.Emit("welcome", u)
+	s.Broadcast().Emit("user joined", u)
 	r.announce()
 	r.mu.Unlock()
 
@@ -119,16 +119,17 @@ func (r *room) connect(s *hub.Socket) {
 		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		u := r.users[s.ID()]
-		if u == nil {
+		u, ok := r.users[s.ID()]
+		if !ok {
 			return nil // disconnected meanwhile
 		}
-		if other := r.find(name); other != nil && other.ID != u.ID {
+		if other, ok := r.find(name); ok && other.ID != u.ID {
 			return ack(reply{Error: fmt.Sprintf("%q is taken", name)})
 		}
 		if u.Nickname != name {
 			old := u.Nickname
 			u.Nickname = name
+			r.users[u.ID] = u
 			r.srv.Emit("user renamed", map[string]string{"id": u.ID, "from": old, "to": name})
 			r.announce()
 		}
@@ -149,67 +150,61 @@ func (r *room) connect(s *hub.Socket) {
 			return ack(reply{Error: err.Error()})
 		}
 		r.mu.Lock()
-		from, target := r.users[s.ID()], r.users[to]
-		if target == nil {
-			target = r.find(to)
-		}
-		var fromCopy, targetCopy user
-		if from != nil {
-			fromCopy = *from
-		}
-		if target != nil {
-			targetCopy = *target
+		from := r.users[s.ID()]
+		target, ok := r.users[to]
+		if !ok {
+			target, ok = r.find(to)
 		}
 		r.mu.Unlock()
 		switch {
-		case target == nil:
+		case !ok:
 			return ack(reply{Error: fmt.Sprintf("nobody called %q is online", to)})
 		case target.ID == s.ID():
 			return ack(reply{Error: "that is you"})
 		}
-		s.To(targetCopy.ID).Emit("private message", message{
-			From: fromCopy.Nickname, FromID: fromCopy.ID, To: targetCopy.Nickname, ToID: targetCopy.ID, Text: text,
+		s.To(target.ID).Emit("private message", message{
+			From: from.Nickname, FromID: s.ID(), To: target.Nickname, ToID: target.ID, Text: text,
 		})
-		return ack(reply{OK: true, To: &targetCopy})
+		return ack(reply{OK: true, To: &target})
 	})
 
 	s.OnDisconnect(func(string) {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		u := r.users[s.ID()]
-		if u == nil {
+		u, ok := r.users[s.ID()]
+		if !ok {
 			return
 		}
 		delete(r.users, s.ID())
-		r.srv.Emit("user left", *u) // fails harmlessly once the server is shutting down
+		r.srv.Emit("user left", u) // fails harmlessly once the server is shutting down
 		r.announce()
 	})
 }
 
-// user returns a copy of the user of socket id (the zero user once it has gone).
+// user returns the user of socket id (with no nickname once it has gone).
 func (r *room) user(id string) user {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if u := r.users[id]; u != nil {
-		return *u
+	if u, ok := r.users[id]; ok {
+		return u
 	}
 	return user{ID: id}
 }
 
-// find returns the user whose nickname is name, ignoring case, or nil. r.mu must be held.
-func (r *room) find(name string) *user {
+// find returns the user whose nickname is name, ignoring case. r.mu must be held.
+func (r *room) find(name string) (user, bool) {
 	for _, u := range r.users {
 		if strings.EqualFold(u.Nickname, name) {
-			return u
+			return u, true
 		}
 	}
-	return nil
+	return user{}, false
 }
 
 // freeNickname returns name, or name with a suffix if someone has it. r.mu must be held.
 func (r *room) freeNickname(name string) string {
 	for i, n := 2, name; ; i++ {
-		if r.find(n) == nil {
+		if _, taken := r.find(n); !taken {
 			return n
 		}
 		n = fmt.Sprintf("%s (%d)", name, i)
@@ -220,7 +215,7 @@ func (r *room) freeNickname(name string) string {
 func (r *room) announce() {
 	list := make([]user, 0, len(r.users))
 	for _, u := range r.users {
-		list = append(list, *u)
+		list = append(list, u)
 	}
 	slices.SortFunc(list, func(a, b user) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Nickname), strings.ToLower(b.Nickname)), cmp.Compare(a.ID, b.ID))

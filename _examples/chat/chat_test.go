@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"maps"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -387,4 +390,71 @@ func (ev event) str(i int) string {
 		json.Unmarshal(ev.args[i], &s)
 	}
 	return s
+}
+
+// The app serves the page at /, the client under /socket.io/, and 404 elsewhere.
+func TestHTTP(t *testing.T) {
+	url := start(t)
+	for _, tt := range []struct {
+		path, status, contentType, contains string
+	}{
+		{"/", "200 OK", "text/html; charset=utf-8", `<script src="/socket.io/socket.io.js"></script>`},
+		{"/socket.io/socket.io.js", "200 OK", "application/javascript; charset=utf-8", "EIO"},
+		{"/socket.io/socket.io.min.js", "200 OK", "application/javascript; charset=utf-8", "EIO"},
+		{"/index.html", "404 Not Found", "", ""},
+	} {
+		res, err := http.Get(url + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != tt.status {
+			t.Errorf("GET %s: %s; want %s", tt.path, res.Status, tt.status)
+		}
+		if got := res.Header.Get("Content-Type"); tt.contentType != "" && got != tt.contentType {
+			t.Errorf("GET %s: Content-Type %q; want %q", tt.path, got, tt.contentType)
+		}
+		if !strings.Contains(string(body), tt.contains) {
+			t.Errorf("GET %s: body does not contain %q", tt.path, tt.contains)
+		}
+	}
+}
+
+// run serves until its context is done, then shuts down gracefully, telling connected clients.
+func TestRunShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, "127.0.0.1:0", func(a net.Addr) { addr <- a.String() }) }()
+	var url string
+	select {
+	case a := <-addr:
+		url = "http://" + a
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	}
+	p := join(t, url, client.TransportWebSocket, nil)
+	disconnected := make(chan string, 1)
+	p.s.On("disconnect", func(reason string) { disconnected <- reason })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10s of its context being done")
+	}
+	select {
+	case reason := <-disconnected:
+		if reason != client.ReasonTransportClose {
+			t.Errorf("client disconnected with %q; want %q", reason, client.ReasonTransportClose)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the client was not disconnected")
+	}
 }

@@ -34,22 +34,26 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, fmt.Sprintf(":%d", port)); err != nil {
+	listening := func(addr net.Addr) {
+		port := addr.(*net.TCPAddr).Port
+		fmt.Printf("listening %d\n", port)
+		log.Printf("chat: open http://localhost:%d in two browser tabs", port)
+	}
+	if err := run(ctx, fmt.Sprintf(":%d", port), listening); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// run serves the chat on addr until ctx is done, then shuts down: the Socket.IO server first
-// (clients are told, handlers finish), then the HTTP server.
-func run(ctx context.Context, addr string) error {
+// run serves the chat on addr, calling listening once it accepts connections, until ctx is
+// done; then it shuts down: the Socket.IO server first (clients are told, handlers finish),
+// then the HTTP server.
+func run(ctx context.Context, addr string, listening func(net.Addr)) error {
 	srv, handler := newServer()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	fmt.Printf("listening %d\n", port)
-	log.Printf("chat: open http://localhost:%d in two browser tabs", port)
+	listening(ln.Addr())
 
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
