@@ -102,20 +102,21 @@ type engine struct {
 
 	writeMu sync.Mutex // held by the write loop while writing, and by an upgrade while switching
 
-	mu        sync.Mutex
-	tr        transport       // guarded by mu: the transport writes go to
-	queue     []packet.Packet // guarded by mu: packets waiting for the write loop
-	probing   bool            // guarded by mu: a WebSocket probe is in flight
-	upgrading bool            // guarded by mu: writes are paused for an upgrade
-	readDone  chan struct{}   // closed when the first transport's read loop has ended
-	closing   bool            // guarded by mu: a client close waits for the queue to drain
-	ended     bool            // guarded by mu
-	reason    string          // guarded by mu: why the session ended
-	err       error           // guarded by mu
-	probes    []transport     // guarded by mu: transports being probed, closed on end
-	wake      chan struct{}   // cap 1: the write loop has work
-	watchdog  *time.Timer
-	closeOnce sync.Once
+	mu         sync.Mutex
+	tr         transport       // guarded by mu: the transport writes go to
+	queue      []packet.Packet // guarded by mu: packets waiting for the write loop
+	probing    bool            // guarded by mu: a WebSocket probe is in flight
+	upgrading  bool            // guarded by mu: writes are paused for an upgrade
+	readDone   chan struct{}   // closed when the first transport's read loop has ended
+	closing    bool            // guarded by mu: a client close waits for the queue to drain
+	ended      bool            // guarded by mu
+	reason     string          // guarded by mu: why the session ended
+	err        error           // guarded by mu
+	probes     []transport     // guarded by mu: transports being probed, closed on end
+	wake       chan struct{}   // cap 1: the write loop has work
+	watchdog   *time.Timer
+	closeTimer *time.Timer // guarded by mu: bounds a client close
+	closeOnce  sync.Once
 }
 
 // dialEngine opens an Engine.IO session with the first configured transport. ctx bounds the
@@ -491,6 +492,9 @@ func (e *engine) end(reason string, err error) {
 	}
 	e.ended = true
 	e.reason, e.err = reason, err
+	if e.closeTimer != nil {
+		e.closeTimer.Stop()
+	}
 	tr, probes := e.tr, e.probes
 	e.probes = nil
 	e.queue = nil
@@ -518,19 +522,10 @@ func (e *engine) close() {
 			return
 		}
 		e.closing = true
+		// The write loop ends the session once the queue is written; this bounds the wait.
+		e.closeTimer = time.AfterFunc(closeTimeout+time.Second, func() { e.end(reasonForcedClose, nil) })
 		e.mu.Unlock()
 		e.kick()
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			t := time.NewTimer(closeTimeout + time.Second)
-			defer t.Stop()
-			select {
-			case <-e.closed:
-			case <-t.C:
-				e.end(reasonForcedClose, nil)
-			}
-		}()
 	})
 }
 

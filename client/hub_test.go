@@ -51,27 +51,43 @@ func stopHubServers() {
 
 type connKey struct{}
 
-// connsByClient remembers the TCP connections of the requests carrying each cid query value,
-// so that "drop" can cut a client off (hub has no API to close a client's connection without
-// telling it, which is what Node's socket.conn.close() amounts to).
+// connsByClient remembers, for each cid query value, the TCP connections and Engine.IO
+// session ids of the requests that carried it, so that "drop" can cut a client off: hub has
+// no API to close a client's connection without telling it, which is what Node's
+// socket.conn.close() amounts to. Dropping closes the connections, and answers later
+// requests of those sessions with 400, as for an unknown session.
 type connsByClient struct {
-	mu sync.Mutex
-	m  map[string][]net.Conn
+	mu    sync.Mutex
+	conns map[string][]net.Conn
+	sids  map[string][]string
+	dead  map[string]bool // sid
 }
 
-func (c *connsByClient) add(cid string, conn net.Conn) {
+// admit records a request; it reports false for a request of a dropped session.
+func (c *connsByClient) admit(cid, sid string, conn net.Conn) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[string][]net.Conn)
+	if c.conns == nil {
+		c.conns, c.sids, c.dead = make(map[string][]net.Conn), make(map[string][]string), make(map[string]bool)
 	}
-	c.m[cid] = append(c.m[cid], conn)
+	if c.dead[sid] {
+		return false
+	}
+	c.conns[cid] = append(c.conns[cid], conn)
+	if sid != "" {
+		c.sids[cid] = append(c.sids[cid], sid)
+	}
+	return true
 }
 
 func (c *connsByClient) drop(cid string) {
 	c.mu.Lock()
-	conns := c.m[cid]
-	delete(c.m, cid)
+	conns := c.conns[cid]
+	for _, sid := range c.sids[cid] {
+		c.dead[sid] = true
+	}
+	delete(c.conns, cid)
+	delete(c.sids, cid)
 	c.mu.Unlock()
 	for _, conn := range conns {
 		conn.Close()
@@ -165,9 +181,11 @@ func startHub() *hubApp {
 	})
 
 	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if cid := r.URL.Query().Get("cid"); cid != "" {
-			if c, ok := r.Context().Value(connKey{}).(net.Conn); ok {
-				app.conns.add(cid, c)
+		if q := r.URL.Query(); q.Get("cid") != "" {
+			c, _ := r.Context().Value(connKey{}).(net.Conn)
+			if !app.conns.admit(q.Get("cid"), q.Get("sid"), c) {
+				http.Error(w, `{"code":1,"message":"Session ID unknown"}`, http.StatusBadRequest)
+				return
 			}
 		}
 		srv.ServeHTTP(w, r)

@@ -64,7 +64,7 @@ func TestCloseLeavesNoGoroutine(t *testing.T) {
 				// An EmitWithAck still waiting when Close comes.
 				waiting := make(chan error, 1)
 				go func() {
-					_, err := main.EmitWithAck(context.Background(), "echo", "never acknowledged")
+					_, err := main.EmitWithAck(context.Background(), "no-such-event", "never acknowledged")
 					waiting <- err
 				}()
 				must(t, m.Close())
@@ -228,13 +228,21 @@ func TestPingTimeout(t *testing.T) {
 }
 
 func TestPingsKeepTheConnection(t *testing.T) {
-	pongs := make(chan string, 10)
+	const pings = 6
+	pongs := make(chan string, pings)
 	url := fakeServer(t, func(ctx context.Context, c *websocket.Conn) {
-		if openAndConnect(ctx, c, 50, 50) != nil {
+		// A heartbeat window of 300ms; pings every 100ms for twice that.
+		if openAndConnect(ctx, c, 100, 200) != nil {
 			return
 		}
-		// Ping for four heartbeat windows; the client must answer and stay.
-		for range 8 {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for range pings {
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+				return
+			}
 			if c.Write(ctx, websocket.MessageText, []byte("2")) != nil {
 				return
 			}
@@ -256,7 +264,7 @@ func TestPingsKeepTheConnection(t *testing.T) {
 			reasons = disconnects(s)
 			s.On("done", func() { done <- struct{}{} })
 		})
-	for range 8 {
+	for range pings {
 		if p := recv(t, pongs); p != "3" {
 			t.Fatalf("client answered %q to a ping; want 3", p)
 		}
@@ -347,6 +355,13 @@ func TestDisconnectWhileConnecting(t *testing.T) {
 	}
 	second := make(chan error, 1)
 	go func() { second <- x.Connect(context.Background()) }()
+	deadline := time.Now().Add(waitFor)
+	for client.ConnectWaiters(x) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the second Connect never started")
+		}
+		time.Sleep(time.Millisecond) // polling for a condition, with a deadline
+	}
 	// The second Connect waits for the answer to the first CONNECT rather than sending
 	// another (which the Node server would take as a protocol violation).
 	for !m.Socket("/x", nil).Connected() {

@@ -74,12 +74,12 @@ type nodeServer struct {
 	url   string
 }
 
-// startNode starts the Node server and waits for its "listening <port>" line.
-func startNode() (*nodeServer, error) {
+// startNode starts the Node server (with args for the script) and waits for its "listening <port>" line.
+func startNode(args ...string) (*nodeServer, error) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("node", "testdata/server.cjs")
+	cmd := exec.Command("node", append([]string{"testdata/server.cjs"}, args...)...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

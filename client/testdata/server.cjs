@@ -1,8 +1,9 @@
 // The Node socket.io@4.8 server the client package's tests run against (the reference). The
 // hub version of the same app lives in the tests (serverapp_test.go); keep the two in step.
 //
-//   node client/testdata/server.cjs
+//   node client/testdata/server.cjs [--csr]
 //
+// (--csr turns connection state recovery on)
 // prints "listening <port>" once ready, and stops when stdin closes.
 "use strict";
 
@@ -17,6 +18,9 @@ const io = new Server(httpServer, {
   pingTimeout: 1000,
   connectTimeout: 2000,
   serveClient: false,
+  ...(process.argv.includes("--csr") && {
+    connectionStateRecovery: { maxDisconnectionDuration: 10000, skipMiddlewares: true },
+  }),
 });
 
 // reasons[socket id] = why the server saw it disconnect.
