@@ -368,7 +368,7 @@ func TestMixedCluster(t *testing.T) {
 		}
 
 		// Broadcasts with acknowledgements, both ways.
-		acks, err := g.srv.Timeout(5 * time.Second).EmitWithAck(ctx, "q")
+		acks, err := g.srv.Timeout(5*time.Second).EmitWithAck(ctx, "q")
 		if err != nil {
 			t.Fatal(err)
 		}
