@@ -634,3 +634,22 @@ func TestJSONFidelity(t *testing.T) {
 		}
 	})
 }
+
+func TestLargePayloads(t *testing.T) {
+	// More than the servers' maxPayload (1e6 bytes) queued at once: polling POSTs must be
+	// split as engine.io-client splits them, or the server answers 413.
+	forEachMode(t, func(t *testing.T, srv server, md mode) {
+		const n, size = 6, 200_000
+		var echoes <-chan []byte
+		s := connect(t, srv.url, "/", opts(md), func(s *client.Socket) { echoes = on[[]byte](s, "echo") })
+		for i := range n {
+			must(t, s.Emit("echo", bytes.Repeat([]byte{byte(i)}, size)))
+		}
+		for i := range n {
+			b := recv(t, echoes)
+			if len(b) != size || b[0] != byte(i) || b[size-1] != byte(i) {
+				t.Fatalf("echo %d: %d bytes starting with %d", i, len(b), b[0])
+			}
+		}
+	})
+}

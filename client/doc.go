@@ -52,7 +52,9 @@
 // Handlers (of every socket of one Manager) run on one goroutine, one at a time, in the
 // order their events arrived; never on the network's read path. A handler may block — the
 // later events wait — and may call any method, EmitWithAck and Close included:
-// acknowledgements are not delivered through the handler goroutine.
+// acknowledgements are not delivered through the handler goroutine. Events wait in a bounded
+// queue; while it is full the connection is not read, so a handler blocked for longer than
+// the server's ping timeout loses the connection.
 //
 // Emit never waits for the network: the packet goes to a bounded queue (or, while the socket
 // is not connected, to a bounded buffer), and Emit fails with [ErrQueueFull] when it is full.

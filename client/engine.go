@@ -231,8 +231,14 @@ func (e *engine) readLoop(tr transport) {
 	e.mu.Lock()
 	// A paused poll, or a stream the server ended for the upgrade, is not the end.
 	quiet := e.tr != tr || errors.Is(err, errPaused) || (err == nil && (e.probing || e.upgrading))
+	closing := e.closing
 	e.mu.Unlock()
 	if quiet || e.ctx.Err() != nil {
+		return
+	}
+	if closing {
+		// The server ending the transport is its answer to our close.
+		e.end(reasonForcedClose, nil)
 		return
 	}
 	var te *transportError
@@ -272,7 +278,13 @@ func (e *engine) deliver(p packet.Packet) bool {
 		e.watchdog.Reset(e.heartbeatWindow())
 		e.sendControl(packet.Packet{Type: packet.Pong, Data: p.Data})
 	case packet.Close:
-		e.end("transport close", nil)
+		e.mu.Lock()
+		reason := "transport close"
+		if e.closing {
+			reason = reasonForcedClose
+		}
+		e.mu.Unlock()
+		e.end(reason, nil)
 		return false
 	case packet.Message:
 		e.onMessage(e, p)

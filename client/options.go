@@ -29,8 +29,10 @@ type Options struct {
 	// handshakes (socket.io-client's extraHeaders).
 	Header http.Header
 
-	// HTTPClient makes the requests. Default: a client of the Manager's own, whose idle
-	// connections are closed by [Manager.Close]. A client given here is not closed.
+	// HTTPClient makes the requests (its Jar, if any, keeps cookies such as a load
+	// balancer's). Its Timeout must be zero or longer than the server's ping interval, since
+	// a poll waits that long. Default: a client of the Manager's own, whose idle
+	// connections are closed by [Manager.Close]; a client given here is not closed.
 	HTTPClient *http.Client
 
 	// Auth is the CONNECT payload of the Manager's sockets unless [SocketOptions] says
