@@ -2,8 +2,10 @@ package client_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubkit/hub/client"
 )
@@ -93,5 +95,37 @@ func TestNewManagerErrors(t *testing.T) {
 	}
 	if _, err := client.NewManager("http://x", &client.Options{Transports: []string{"carrier-pigeon"}}); err == nil {
 		t.Error("unknown transport accepted")
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	s := time.Second
+	got := client.BackoffDurations(s, 5*s, 0, 6)
+	if want := []time.Duration{s, 2 * s, 4 * s, 5 * s, 5 * s, 5 * s}; !slices.Equal(got, want) {
+		t.Errorf("without jitter: %v; want %v", got, want)
+	}
+	// With jitter f, delay d lies in [d(1-f), min(d(1+f), max)], and varies.
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		for i, d := range client.BackoffDurations(s, 5*s, 0.5, 4) {
+			base := s << i
+			lo, hi := base/2, min(base+base/2, 5*s)
+			if d < lo || d > hi {
+				t.Fatalf("attempt %d: %v outside [%v, %v]", i, d, lo, hi)
+			}
+			if i == 0 {
+				seen[d] = true
+			}
+		}
+	}
+	if len(seen) < 10 {
+		t.Errorf("first delays took only %d values in 50 draws: no jitter?", len(seen))
+	}
+	// Many attempts neither overflow nor pass the cap.
+	for _, d := range client.BackoffDurations(s, 5*s, 0.5, 200) {
+		if d <= 0 || d > 5*s {
+			t.Fatalf("delay %v", d)
+		}
 	}
 }

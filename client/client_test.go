@@ -502,9 +502,10 @@ func TestRooms(t *testing.T) {
 }
 
 func TestUpgradeToWebSocket(t *testing.T) {
-	forEachServer(t, func(t *testing.T, srv server) {
+	upgrades := func(md mode) bool { return len(md.transports) > 1 }
+	forEachModeWhere(t, upgrades, func(t *testing.T, srv server, md mode) {
 		rt := newCountingTransport(t)
-		o := opts(modeUpgrade)
+		o := opts(md)
 		o.HTTPClient = &http.Client{Transport: rt}
 		var echoes <-chan string
 		s := connect(t, srv.url, "/", o, func(s *client.Socket) { echoes = on[string](s, "echo") })

@@ -158,8 +158,17 @@ func clientGoroutines() string {
 // forEachMode runs f for every server and transport mode, in parallel.
 func forEachMode(t *testing.T, f func(t *testing.T, srv server, m mode)) {
 	t.Helper()
+	forEachModeWhere(t, func(mode) bool { return true }, f)
+}
+
+// forEachModeWhere runs f for every server and the transport modes keep accepts.
+func forEachModeWhere(t *testing.T, keep func(mode) bool, f func(t *testing.T, srv server, m mode)) {
+	t.Helper()
 	for _, srv := range servers {
 		for _, m := range srv.modes {
+			if !keep(m) {
+				continue
+			}
 			t.Run(srv.name+"/"+m.name, func(t *testing.T) {
 				t.Parallel()
 				f(t, srv, m)
