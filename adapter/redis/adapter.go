@@ -298,6 +298,12 @@ func (a *Adapter) newMessage(typ msgType) *message {
 	return &message{typ: typ, uid: a.uid, nsp: a.ns.Name()}
 }
 
+// Sockets returns the ids of this server's sockets in any of rooms (all when empty): like
+// Node's RedisAdapter, it does not ask the other servers; FetchSockets does.
+func (a *Adapter) Sockets(ctx context.Context, rooms []string) ([]string, error) {
+	return a.MemoryAdapter.Sockets(ctx, rooms)
+}
+
 // Broadcast delivers p to this server's sockets opts selects and, unless opts.Flags.Local,
 // queues it for the other servers. It never blocks.
 func (a *Adapter) Broadcast(p *hub.Packet, opts hub.BroadcastOptions) error {

@@ -353,3 +353,32 @@ func TestSocketInfoConversion(t *testing.T) {
 		t.Errorf("data: got %#v", got.Data)
 	}
 }
+
+// FuzzDecode feeds arbitrary payloads to both protocols' readers, as another server or
+// anyone with access to Redis could: they must never panic.
+func FuzzDecode(f *testing.F) {
+	for _, ms := range loadFixtures(f).Messages {
+		for _, m := range ms {
+			f.Add(m.Channel, unhex(f, m.Hex))
+		}
+	}
+	classic := newClassicCodec("socket.io", "/", "me", false)
+	sharded := newShardedCodec("socket.io", "/", "me", SubscriptionDynamic)
+	f.Fuzz(func(t *testing.T, channel string, payload []byte) {
+		for _, c := range []codec{classic, sharded} {
+			for _, ch := range []string{channel, "socket.io#/#", "socket.io-request#/#", "socket.io-response#/#"} {
+				m, err := c.decode(ch, payload)
+				if err != nil || m == nil {
+					continue
+				}
+				if m.packet != nil {
+					hubPacket(m.packet, "/")
+					argsOf(m.packet)
+				}
+				for _, s := range m.sockets {
+					socketInfo(s)
+				}
+			}
+		}
+	})
+}
