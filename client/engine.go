@@ -275,7 +275,11 @@ func (e *engine) deliver(p packet.Packet) bool {
 	}
 	switch p.Type {
 	case packet.Ping:
-		e.watchdog.Reset(e.heartbeatWindow())
+		e.mu.Lock()
+		if !e.ended { // a timer re-armed after end would fire after Close
+			e.watchdog.Reset(e.heartbeatWindow())
+		}
+		e.mu.Unlock()
 		e.sendControl(packet.Packet{Type: packet.Pong, Data: p.Data})
 	case packet.Close:
 		e.mu.Lock()
@@ -448,6 +452,7 @@ func (e *engine) upgradeLoop() {
 	}
 	e.mu.Lock()
 	if e.ended || e.closing {
+		e.probing = false
 		e.mu.Unlock()
 		return // end closes the probe
 	}
