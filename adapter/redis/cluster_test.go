@@ -22,8 +22,10 @@ func protocols(t *testing.T, fn func(t *testing.T, opts redis.Options)) {
 		opts redis.Options
 	}{
 		{"classic", redis.Options{}},
+		{"classic-specific-response", redis.Options{PublishOnSpecificResponseChannel: true}},
 		{"sharded", redis.Options{Sharded: true}},
 		{"sharded-static", redis.Options{Sharded: true, SubscriptionMode: redis.SubscriptionStatic}},
+		{"sharded-dynamic-private", redis.Options{Sharded: true, SubscriptionMode: redis.SubscriptionDynamicPrivate}},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()

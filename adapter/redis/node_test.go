@@ -203,7 +203,7 @@ type nodeSocket struct {
 func TestMixedCluster(t *testing.T) {
 	t.Parallel()
 	protocols(t, func(t *testing.T, opts redis.Options) {
-		if opts.SubscriptionMode == redis.SubscriptionStatic {
+		if opts.SubscriptionMode == redis.SubscriptionStatic || opts.SubscriptionMode == redis.SubscriptionDynamicPrivate {
 			t.Skip("the Node server uses the default (dynamic) subscription mode")
 		}
 		opts.Key = newKey()
