@@ -88,7 +88,8 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 		return
 	}
 	if int64(len(body)) > limit {
-		s.Fail(ErrTooLarge)
+		// Node (engine.io 6.6) answers 413 and keeps the session: the official client reports
+		// a transport error and closes it itself.
 		w.Header().Set("Connection", "close")
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return

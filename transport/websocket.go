@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -123,7 +124,8 @@ func (WebSocket) readLoop(ctx context.Context, c *websocket.Conn, s Session) {
 			case errors.Is(err, websocket.ErrMessageTooBig):
 				s.Fail(ErrTooLarge)
 			default:
-				s.Fail(err)
+				// The connection dropped without a close frame: Node calls it "transport close".
+				s.Fail(fmt.Errorf("%w: %v", ErrPeerClosed, err))
 			}
 			return
 		}

@@ -31,7 +31,7 @@ func (b *binding) Pull(ctx context.Context) ([]packet.Packet, error) {
 	s.mu.Lock()
 	if s.pulling[b.name] {
 		s.mu.Unlock()
-		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close})
+		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close}, false)
 		return nil, transport.ErrOverlap
 	}
 	s.pulling[b.name] = true
@@ -47,9 +47,22 @@ func (b *binding) Pull(ctx context.Context) ([]packet.Packet, error) {
 			return []packet.Packet{{Type: Noop}}, nil
 		}
 		if len(s.queue) > 0 {
+			closing := s.state != stateOpen
+			if closing && s.final && len(s.queue) > 1 {
+				// What was queued before the close goes out on its own, the final packet
+				// after it, as in Node: a client reading "41" then "1" in one poll would see
+				// the transport close before the namespace disconnect.
+				last := len(s.queue) - 1
+				pkts := s.queue[:last:last]
+				s.queue = s.queue[last:]
+				s.queued = size(s.queue)
+				s.drain = false // drained: the session is gone for later requests
+				s.mu.Unlock()
+				s.srv.remove(s)
+				return pkts, nil
+			}
 			pkts := s.queue
 			s.queue, s.queued = nil, 0
-			closing := s.state != stateOpen
 			s.mu.Unlock()
 			if closing {
 				return pkts, transport.ErrClosed
@@ -89,7 +102,7 @@ func (b *binding) Receive(pkts ...packet.Packet) error {
 			s.pong()
 		case Close:
 			// The client is leaving: a parked poll is released with a noop.
-			s.close(ReasonTransportClose, nil, &Packet{Type: Noop})
+			s.close(ReasonTransportClose, nil, &Packet{Type: Noop}, false)
 			return transport.ErrClosed
 		case Ping:
 			// v4 heartbeats go server → client; a client ping is a protocol violation.
@@ -106,7 +119,7 @@ func (b *binding) BeginReceive() (func(), error) {
 	s.mu.Lock()
 	if s.posting {
 		s.mu.Unlock()
-		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close})
+		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close}, false)
 		return nil, transport.ErrOverlap
 	}
 	s.posting = true

@@ -282,7 +282,6 @@ func TestBadInputClosesOnlyThatSession(t *testing.T) {
 		{"abc", engine.ReasonParseError},
 		{"", engine.ReasonParseError},
 		{"2", engine.ReasonTransportError}, // a client ping: wrong heartbeat direction
-		{strings.Repeat("4", 200), engine.ReasonTransportError},
 		{"1", engine.ReasonTransportClose},
 	} {
 		good := handshake(t, ts.URL)
@@ -294,6 +293,42 @@ func TestBadInputClosesOnlyThatSession(t *testing.T) {
 		if code, body := post(t, ts.URL+"/?EIO=4&transport=polling&sid="+good.SID, "4still here"); code != 200 || body != "ok" {
 			t.Errorf("other session after %.10q: %d %s", c.body, code, body)
 		}
+	}
+}
+
+// Node answers an oversize POST with 413 and keeps the session (engine.io 6.6).
+func TestOversizePost(t *testing.T) {
+	ts, _, _ := newServer(t, &engine.Options{MaxPayload: 100})
+	o := handshake(t, ts.URL)
+	u := ts.URL + "/?EIO=4&transport=polling&sid=" + o.SID
+	if code, body := post(t, u, "4"+strings.Repeat("x", 100)); code != 413 || body != "" {
+		t.Fatalf("oversize post: %d %q; want 413 and no body", code, body)
+	}
+	if code, body := post(t, u, "4"+strings.Repeat("x", 99)); code != 200 || body != "ok" {
+		t.Fatalf("post at the limit: %d %q", code, body)
+	}
+	if code, body := get(t, u); code != 200 || body != "4"+strings.Repeat("x", 99) {
+		t.Fatalf("echo after 413: %d %q", code, body)
+	}
+}
+
+// A server close sends what was queued before it on its own: a client must read "41" before
+// it sees the transport close.
+func TestCloseSendsQueuedPacketsFirst(t *testing.T) {
+	ts, e, _ := newServer(t, nil)
+	o := handshake(t, ts.URL)
+	u := ts.URL + "/?EIO=4&transport=polling&sid=" + o.SID
+	s := e.last()
+	s.Send(engine.Packet{Type: engine.Message, Data: []byte("1")})
+	s.Close(engine.ReasonForcedClose)
+	if code, body := get(t, u); code != 200 || body != "41" {
+		t.Fatalf("poll: %d %q; want 41 alone", code, body)
+	}
+	if r := <-e.reasons; r != engine.ReasonForcedClose {
+		t.Fatalf("reason %q", r)
+	}
+	if code, _ := get(t, u); code != 400 {
+		t.Fatalf("poll after close: %d; want 400", code)
 	}
 }
 

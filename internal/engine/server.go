@@ -141,7 +141,7 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	s.mu.Lock()
 	current := srv.transports[s.transport]
 	switch {
-	case s.state != stateOpen:
+	case s.state != stateOpen && !(s.drain && name == s.transport):
 		s.mu.Unlock()
 		srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "")
 	case name == s.transport && !t.Upgradable() && t.Accepts(r):
@@ -307,7 +307,7 @@ func (srv *Server) Close() error {
 	}
 	srv.mu.Unlock()
 	for _, s := range list {
-		s.close(ReasonShutdown, nil, nil)
+		s.close(ReasonShutdown, nil, nil, false)
 		s.finish()
 	}
 	<-srv.track.idle()

@@ -45,6 +45,8 @@ type Session struct {
 	cause      error
 	queue      []Packet
 	queued     int             // bytes in queue
+	final      bool            // the last packet queued is the close's final packet
+	drain      bool            // closing, and packets queued before the close still wait for a poll
 	pulling    map[string]bool // transports with a Pull in progress
 	posting    bool
 	active     int  // transport requests being served
@@ -85,7 +87,7 @@ func (s *Session) Send(pkts ...Packet) error {
 	}
 	if s.queued+n > s.srv.opts.MaxQueuedBytes {
 		s.mu.Unlock()
-		s.close(ReasonTransportError, ErrSlowConsumer, nil)
+		s.close(ReasonTransportError, ErrSlowConsumer, nil, false)
 		return ErrSlowConsumer
 	}
 	s.queue = append(s.queue, pkts...)
@@ -114,7 +116,7 @@ func (s *Session) SendVolatile(pkts ...Packet) bool {
 // already there and the transport flushes it (bounded by a few seconds), then the session
 // ends. Conn.Closed is called with reason. Closing a closed session does nothing.
 func (s *Session) Close(reason Reason) {
-	s.close(reason, nil, &Packet{Type: Close})
+	s.close(reason, nil, &Packet{Type: Close}, true)
 }
 
 func size(pkts []Packet) int {
@@ -132,10 +134,11 @@ func (s *Session) wake() {
 	}
 }
 
-// close starts closing: the session leaves the server's table at once (later requests get
-// "Session ID unknown", as in Node), final is queued for the transport, and the session
-// finishes once no request is being served.
-func (s *Session) close(reason Reason, cause error, final *Packet) {
+// close starts closing: final is queued for the transport, and the session finishes once no
+// request is being served. With drain, packets queued before the close are still handed to the
+// next poll (Node closes such a socket on "drain"); otherwise, or once they are out, the
+// session leaves the server's table and later requests get "Session ID unknown", as in Node.
+func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -144,15 +147,20 @@ func (s *Session) close(reason Reason, cause error, final *Packet) {
 	s.state = stateClosing
 	s.reason, s.cause = reason, cause
 	s.stopTimers()
+	s.drain = drain && len(s.queue) > 0
 	if final != nil {
 		s.queue = append(s.queue, *final)
+		s.final = true
 	}
-	idle := s.active == 0
+	idle := s.active == 0 && !s.drain
 	if !idle {
 		s.flushTimer = time.AfterFunc(flushTimeout, s.finish)
 	}
+	drained := !s.drain
 	s.mu.Unlock()
-	s.srv.remove(s)
+	if drained {
+		s.srv.remove(s)
+	}
 	s.srv.track.add()
 	go s.notifyClosed(reason, cause)
 	s.wake()
@@ -187,6 +195,7 @@ func (s *Session) finish() {
 	s.mu.Unlock()
 	s.cancel()
 	close(s.done)
+	s.srv.remove(s)
 	s.srv.mu.Lock()
 	delete(s.srv.live, s)
 	s.srv.mu.Unlock()
@@ -211,7 +220,7 @@ func (s *Session) fail(err error) {
 	case errors.Is(err, packet.ErrBadPacket):
 		reason = ReasonParseError
 	}
-	s.close(reason, err, nil)
+	s.close(reason, err, nil, false)
 	s.finish()
 }
 
@@ -225,7 +234,7 @@ func (s *Session) ping() {
 	}
 	s.queue = append(s.queue, Packet{Type: Ping})
 	s.queued++
-	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.close(ReasonPingTimeout, nil, &Packet{Type: Close}) })
+	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.close(ReasonPingTimeout, nil, &Packet{Type: Close}, false) })
 	s.mu.Unlock()
 	s.wake()
 }
@@ -254,7 +263,7 @@ func (s *Session) deliver(p Packet) {
 func (s *Session) requestDone() {
 	s.mu.Lock()
 	s.active--
-	closing := s.state == stateClosing && s.active == 0
+	closing := s.state == stateClosing && s.active == 0 && !s.drain
 	s.mu.Unlock()
 	if closing {
 		s.finish()
