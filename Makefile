@@ -1,20 +1,43 @@
-# make test: everything CI runs. make deps: install what it needs (npm, chromium, redis-server).
-.PHONY: test deps vet unit fuzz chat
+# make test: everything CI runs. make deps: install what it needs (npm packages, chromium,
+# redis-server). make chat: run the chat example.
+.PHONY: test deps vet unit examples js redis bench-smoke fuzz chat
 
-test: deps vet unit fuzz
+test: deps vet unit examples js redis bench-smoke fuzz
 
 deps:
 	.ci/deps
 
 vet:
-	test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
-	go vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./... ./_examples/chat
+	cd adapter/redis && go vet ./...
+	node js/client/build.mjs --check
 
+# Go tests, the interop suite (official socket.io-client against hub and against Node) included.
 unit:
 	go test -race -count=1 -timeout 15m ./...
+
+# The chat example: Go tests with the Go client, and the browser test in headless Chromium over
+# websocket, sse and polling.
+examples:
+	go test -race -count=1 -timeout 10m ./_examples/chat
+
+# Our browser client in headless Chromium: against the Node socket.io 4.8 server, then against hub.
+js:
+	cd js && node --test client/test/
+	node js/interop/run.mjs hub -- node --test js/client/test/browser.test.mjs
+
+redis:
+	cd adapter/redis && go test -race -count=1 -timeout 10m ./...
+
+bench-smoke:
+	go test -count=1 -timeout 5m ./bench/...
 
 # A short run of every fuzz target on top of its seed corpus.
 fuzz:
 	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=10s ./internal/engine/packet
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=10s ./internal/parser
+
+chat:
+	go run ./_examples/chat
