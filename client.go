@@ -23,7 +23,7 @@ type client struct {
 
 	mu       sync.Mutex
 	sockets  map[string]*Socket // connected sockets by namespace name; guarded by mu
-	pending  map[string]bool    // namespaces whose CONNECT is being handled; guarded by mu
+	pending  map[string]*Socket // namespaces whose CONNECT is being handled, with the socket once made; guarded by mu
 	joined   bool               // a namespace was joined (stops the connect timeout)
 	closed   bool               // the session has closed
 	override string             // disconnect reason to give the sockets instead of the engine's
@@ -47,7 +47,7 @@ func newClient(srv *Server, sess *engine.Session) *client {
 		sess:      sess,
 		maxQueued: max(2*int(srv.opts.MaxHTTPBufferSize), 1<<16),
 		sockets:   make(map[string]*Socket),
-		pending:   make(map[string]bool),
+		pending:   make(map[string]*Socket),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
 	return c
@@ -97,12 +97,12 @@ func (c *client) route(pkt *parser.Packet) {
 			c.mu.Unlock()
 			return
 		}
-		if c.sockets[nsp] != nil || c.pending[nsp] {
+		if _, busy := c.pending[nsp]; busy || c.sockets[nsp] != nil {
 			c.mu.Unlock()
 			c.invalidState()
 			return
 		}
-		c.pending[nsp] = true
+		c.pending[nsp] = nil
 		c.mu.Unlock()
 		auth := pkt.Data
 		if len(auth) == 0 {
@@ -188,6 +188,17 @@ func (c *client) connect(name string, auth json.RawMessage) {
 		return
 	}
 	newSocket(ns, c, auth).connect()
+}
+
+// begin records s as the socket a pending CONNECT made; false if the session has closed.
+func (c *client) begin(s *Socket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.pending[s.ns.name] = s
+	return true
 }
 
 // attach registers s, whose middleware accepted it, as the client's socket of its
@@ -303,6 +314,11 @@ func (c *client) Closed(reason engine.Reason, err error) {
 		socks = append(socks, s)
 	}
 	clear(c.sockets)
+	for _, s := range c.pending { // let middleware in progress see the end
+		if s != nil {
+			s.cancel(fmt.Errorf("%w (%s)", ErrDisconnected, r))
+		}
+	}
 	c.timer.Stop()
 	c.mu.Unlock()
 	for _, s := range socks {

@@ -77,7 +77,9 @@ func (ns *Namespace) Sockets() []*Socket {
 	ns.mu.RLock()
 	out := make([]*Socket, 0, len(ns.sockets))
 	for _, s := range ns.sockets {
-		out = append(out, s)
+		if s.Connected() {
+			out = append(out, s)
+		}
 	}
 	children := ns.children
 	ns.mu.RUnlock()

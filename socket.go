@@ -423,17 +423,20 @@ func (s *Socket) reportError(event string, err error) {
 func (s *Socket) connect() {
 	c := s.client
 	var refusal error
-	for _, mw := range s.ns.middlewareChain() {
-		if refusal = s.runMiddleware(mw); refusal != nil {
-			break
+	open := c.begin(s)
+	if open {
+		for _, mw := range s.ns.middlewareChain() {
+			if refusal = s.runMiddleware(mw); refusal != nil {
+				break
+			}
 		}
 	}
-	if refusal != nil || !c.attach(s) {
+	if !open || refusal != nil || !c.attach(s) {
 		s.state.Store(stateClosed)
 		s.cancel(fmt.Errorf("%w: refused", ErrDisconnected))
 		s.ns.adapter.DelAll(s.id)
 		c.connectDone(s.ns.name)
-		if refusal != nil {
+		if open && refusal != nil {
 			c.sendPacket(&Packet{Type: PacketConnectError, Namespace: s.ns.name, ID: NoAckID, Data: connectErrorPayload(refusal)})
 		}
 		return

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/hubkit/hub"
 )
 
@@ -217,4 +218,67 @@ func TestEventsBeforeDisconnectAreHandled(t *testing.T) {
 	equal(t, "1", recv(t, order), "a")
 	equal(t, "2", recv(t, order), "a")
 	equal(t, "3", recv(t, order), "client namespace disconnect")
+}
+
+func TestSlowHandlersDisconnectAFloodingClient(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &hub.Options{MaxHTTPBufferSize: 1000})
+	started := make(chan *hub.Socket)
+	release := make(chan struct{})
+	t.Cleanup(func() { // before the server's cleanup, which waits for handlers
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	reasons := make(chan string, 1)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("block", func() {
+			started <- s
+			<-release
+		})
+		s.On("fill", func(string) {})
+		s.OnDisconnect(func(r string) { reasons <- r })
+	})
+	c := dial(t, url, "")
+	c.connect("/", "")
+	c.send(`42["block"]`)
+	s := recv(t, started)
+	fill := `42["fill","` + strings.Repeat("x", 980) + `"]`
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for range 200 { // far more than the handler queue holds while "block" runs
+		if c.conn.Write(ctx, websocket.MessageText, []byte(fill)) != nil {
+			break
+		}
+	}
+	select { // the socket is disconnected while its handler still runs
+	case <-s.Context().Done():
+	case <-time.After(waitFor):
+		t.Fatal("the flooding client is still connected")
+	}
+	if cause := context.Cause(s.Context()); !strings.Contains(cause.Error(), "forced server close") {
+		t.Errorf("cause: got %v; want the reason forced server close", cause)
+	}
+	close(release)
+	equal(t, "reason", recv(t, reasons), "forced server close")
+}
+
+func TestMiddlewareSeesTheClientGo(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	started := make(chan struct{})
+	ended := make(chan error, 1)
+	srv.Use(func(s *hub.Socket) error {
+		close(started)
+		<-s.Context().Done() // a slow check, cut short when the client leaves
+		ended <- context.Cause(s.Context())
+		return s.Context().Err()
+	})
+	c := dial(t, url, "")
+	c.send("40")
+	<-started
+	c.closeClean()
+	errorIs(t, recv(t, ended), hub.ErrDisconnected)
 }
