@@ -57,4 +57,3 @@ func TestSmoke(t *testing.T) {
 		}
 	}
 }
-
