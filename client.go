@@ -21,13 +21,12 @@ type client struct {
 	dec       parser.Decoder // used on the read path only
 	maxQueued int            // bound of the handler queue, in bytes
 
-	mu       sync.Mutex
-	sockets  map[string]*Socket // connected sockets by namespace name; guarded by mu
-	pending  map[string]*Socket // namespaces whose CONNECT is being handled, with the socket once made; guarded by mu
-	joined   bool               // a namespace was joined (stops the connect timeout)
-	closed   bool               // the session has closed
-	override string             // disconnect reason to give the sockets instead of the engine's
-	timer    *time.Timer        // connect timeout
+	mu      sync.Mutex
+	sockets map[string]*Socket // connected sockets by namespace name; guarded by mu
+	pending map[string]*Socket // namespaces whose CONNECT is being handled, with the socket once made; guarded by mu
+	joined  bool               // a namespace was joined (stops the connect timeout)
+	closed  bool               // the session has closed
+	timer   *time.Timer        // connect timeout
 
 	qmu     sync.Mutex
 	jobs    []job // handler queue; guarded by qmu
@@ -249,14 +248,14 @@ func (c *client) sendPacket(p *Packet) {
 // CONNECT, a packet for a namespace it has not joined, a CONNECT_ERROR), as Node does.
 func (c *client) invalidState() {
 	c.srv.opts.Logger.Debug("hub: invalid state; closing the connection")
-	c.forceClose(ReasonForcedServerClose)
+	c.forceClose()
 }
 
 // overflow closes the connection of a client whose handler queue is full: it sends faster
 // than its handlers run.
 func (c *client) overflow() {
 	c.srv.opts.Logger.Warn("hub: handler queue full; closing the connection", "limit", c.maxQueued)
-	c.forceClose(ReasonForcedServerClose)
+	c.forceClose()
 }
 
 func (c *client) connectTimeout() {
@@ -264,7 +263,7 @@ func (c *client) connectTimeout() {
 	expired := !c.joined && !c.closed
 	c.mu.Unlock()
 	if expired {
-		c.forceClose(ReasonForcedServerClose)
+		c.forceClose()
 	}
 }
 
@@ -280,19 +279,13 @@ func (c *client) disconnectAll() {
 	for _, s := range socks {
 		s.close(ReasonServerNamespaceDisconnect, true)
 	}
-	c.forceClose(ReasonForcedServerClose)
+	c.forceClose()
 }
 
 // forceClose closes the session from the server side; the sockets still connected
-// disconnect with reason.
-func (c *client) forceClose(reason string) {
-	c.mu.Lock()
-	if c.closed || c.override != "" {
-		c.mu.Unlock()
-		return
-	}
-	c.override = reason
-	c.mu.Unlock()
+// disconnect with "forced close". (Node's Client.close names "forced server close" too, but
+// the engine's "forced close" reaches the sockets first.)
+func (c *client) forceClose() {
 	c.sess.Close(engine.ReasonForcedClose)
 }
 
@@ -306,9 +299,6 @@ func (c *client) Closed(reason engine.Reason, err error) {
 	}
 	c.closed = true
 	r := string(reason)
-	if c.override != "" {
-		r = c.override
-	}
 	socks := make([]*Socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
 		socks = append(socks, s)

@@ -90,8 +90,7 @@
 //
 // OnDisconnect receives the Node server's reason strings (the Reason constants):
 // "client namespace disconnect", "server namespace disconnect", "transport close",
-// "transport error", "ping timeout", "parse error", "forced close", "forced server close",
-// "server shutting down".
+// "transport error", "ping timeout", "parse error", "forced close", "server shutting down".
 //
 // # Transports
 //

@@ -25,8 +25,7 @@ const (
 	ReasonTransportError            = "transport error"             // the connection failed
 	ReasonPingTimeout               = "ping timeout"                // the client stopped answering pings
 	ReasonParseError                = "parse error"                 // the client sent an undecodable Engine.IO packet
-	ReasonForcedClose               = "forced close"                // the connection was closed on the server side (a bad Socket.IO packet)
-	ReasonForcedServerClose         = "forced server close"         // the client broke the protocol's state rules, or never joined in time
+	ReasonForcedClose               = "forced close"                // the server closed the connection: a bad or out-of-place packet, Disconnect(true)…
 	ReasonServerShuttingDown        = "server shutting down"        // Server.Shutdown or Server.Close
 )
 

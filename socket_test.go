@@ -95,9 +95,10 @@ func TestDisconnectProtocolViolations(t *testing.T) {
 	for _, tc := range []struct {
 		name, packet, reason string
 	}{
-		{"second CONNECT", "40", "forced server close"},
-		{"packet for a namespace not joined", `42/other,["x"]`, "forced server close"},
-		{"CONNECT_ERROR from the client", `44{"message":"x"}`, "forced server close"},
+		{"second CONNECT", "40", "forced close"},
+		{"packet for a namespace not joined", `42/other,["x"]`, "forced close"},
+		{"DISCONNECT for a namespace not joined", "41/other,", "forced close"},
+		{"CONNECT_ERROR from the client", `44{"message":"x"}`, "forced close"},
 		{"event payload not an array", `42{}`, "forced close"},
 		{"bad JSON", `42abc`, "forced close"},
 		{"unknown packet type", `49`, "forced close"},
@@ -258,11 +259,11 @@ func TestSlowHandlersDisconnectAFloodingClient(t *testing.T) {
 	case <-time.After(waitFor):
 		t.Fatal("the flooding client is still connected")
 	}
-	if cause := context.Cause(s.Context()); !strings.Contains(cause.Error(), "forced server close") {
-		t.Errorf("cause: got %v; want the reason forced server close", cause)
+	if cause := context.Cause(s.Context()); !strings.Contains(cause.Error(), "forced close") {
+		t.Errorf("cause: got %v; want the reason forced close", cause)
 	}
 	close(release)
-	equal(t, "reason", recv(t, reasons), "forced server close")
+	equal(t, "reason", recv(t, reasons), "forced close")
 }
 
 func TestMiddlewareSeesTheClientGo(t *testing.T) {
