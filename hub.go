@@ -55,14 +55,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
-// isClientJS reports whether name is one of the client bundle files Node serves.
+// isClientJS reports whether name, a request path relative to the server's path, names a
+// client bundle file: socket.io*.js or socket.io*.js.map (socket.io.min.js,
+// socket.io.esm.min.js, versioned names…).
 func isClientJS(name string) bool {
 	name = strings.TrimSuffix(name, ".map")
-	switch name {
-	case "socket.io.js", "socket.io.min.js", "socket.io.esm.min.js", "socket.io.msgpack.min.js":
-		return true
-	}
-	return false
+	return strings.HasPrefix(name, "socket.io") && strings.HasSuffix(name, ".js") && !strings.Contains(name, "/")
 }
 
 // Shutdown stops accepting connections and closes every client with "server shutting

@@ -342,4 +342,8 @@ func TestHandlerMiddleware(t *testing.T) {
 	equal(t, "bad transport", body, `{"code":0,"message":"Transport unknown"}`)
 	_, body = get("/rt/socket.io.min.js")
 	equal(t, "client js", body, "client /rt/socket.io.min.js")
+	_, body = get("/rt/socket.io.0123456789ab.js")
+	equal(t, "versioned client js", body, "client /rt/socket.io.0123456789ab.js")
+	code, _ = get("/rt/socket.io.js/x")
+	equal(t, "not a client file", code, http.StatusBadRequest)
 }

@@ -61,9 +61,10 @@ type Options struct {
 	// the socket's handler goroutine. Default: log them at Warn level.
 	OnError func(s *Socket, event string, err error)
 
-	// ClientJS, when set, serves the client bundle: requests under Path for socket.io.js,
-	// socket.io.min.js, socket.io.esm.min.js, socket.io.msgpack.min.js and their .map files
-	// go to it instead of the engine. It is the hook for a package that embeds the client.
+	// ClientJS, when set, serves the client bundle: requests for files directly under Path
+	// named socket.io*.js or socket.io*.js.map (socket.io.js, socket.io.min.js, versioned
+	// names…) go to it instead of the engine. It is the hook for a package that embeds the
+	// client.
 	ClientJS http.Handler
 	// DisableClientJS turns ClientJS off (Node's serveClient: false). Reserved for when hub
 	// ships a default client bundle.
