@@ -56,7 +56,6 @@ type Socket struct {
 	state     atomic.Int32
 
 	mu              sync.Mutex
-	reason          string                    // why it disconnected; guarded by mu
 	handlers        map[string][]eventHandler // guarded by mu
 	anyHandlers     []func(event string, args Args)
 	onDisconnecting []func(reason string)
@@ -468,7 +467,6 @@ func (s *Socket) close(reason string, notify bool) bool {
 		return false
 	}
 	s.mu.Lock()
-	s.reason = reason
 	s.acks = nil
 	s.mu.Unlock()
 	s.cancel(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
