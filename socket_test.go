@@ -91,10 +91,15 @@ func TestDisconnectByServer(t *testing.T) {
 
 func TestDisconnectProtocolViolations(t *testing.T) {
 	t.Parallel()
-	_, url, sockets, reasons := reasonServer(t, nil)
+	srv, url, sockets, reasons := reasonServer(t, nil)
+	bystander := dial(t, url, "")
+	bystander.connect("/", "")
+	recv(t, sockets)
 	for _, tc := range []struct {
 		name, packet, reason string
 	}{
+		{"not an Engine.IO packet", "x", "parse error"},
+		{"a ping from the client (wrong heartbeat direction)", "2", "transport error"},
 		{"second CONNECT", "40", "forced close"},
 		{"packet for a namespace not joined", `42/other,["x"]`, "forced close"},
 		{"DISCONNECT for a namespace not joined", "41/other,", "forced close"},
@@ -120,6 +125,9 @@ func TestDisconnectProtocolViolations(t *testing.T) {
 			equal(t, "reason", recv(t, reasons), "/ "+tc.reason)
 		})
 	}
+	// Nobody else was affected.
+	success(t, srv.Emit("still", "fine"))
+	bystander.expect(`42["still","fine"]`)
 }
 
 func TestDisconnectPingTimeout(t *testing.T) {
