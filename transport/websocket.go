@@ -71,8 +71,10 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		cancel()
 	}()
 	t.readLoop(ctx, c, s)
-	cancel()
+	// The read side ends when the session closes or the connection breaks; the writer then
+	// flushes the final packets and closes, or stops once the session has finished.
 	<-done
+	c.CloseNow()
 }
 
 // probe runs the upgrade handshake: 2probe → 3probe, then 5. Anything else aborts the upgrade

@@ -356,3 +356,37 @@ func TestShutdownReleasesParkedPoll(t *testing.T) {
 		t.Fatalf("handshake after shutdown: %d %s", code, body)
 	}
 }
+
+// A server close reaches a WebSocket client as a close packet and a close frame, also while
+// the client keeps sending.
+func TestWebSocketServerClose(t *testing.T) {
+	ts, e, _ := newServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	read(t, c) // open
+	sending := make(chan struct{})
+	go func() {
+		defer close(sending)
+		for c.Write(ctx, websocket.MessageText, []byte("4x")) == nil {
+		}
+	}()
+	e.last().Close(engine.ReasonForcedClose)
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+				t.Fatalf("read: %v; want a normal close frame", err)
+			}
+			break
+		}
+		if string(b) != "4x" && string(b) != "1" {
+			t.Fatalf("unexpected frame %q", b)
+		}
+	}
+	<-sending
+}
