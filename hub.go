@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hubkit/hub/internal/clientjs"
 	"github.com/hubkit/hub/internal/engine"
 )
 
@@ -48,7 +49,7 @@ func New(opts *Options) *Server {
 // stream. Every request reaching it is the engine's (or the client bundle's, see
 // [Options.ClientJS]); route only the server's path to it.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if srv.opts.ClientJS != nil && !srv.opts.DisableClientJS && isClientJS(strings.TrimPrefix(r.URL.Path, srv.opts.Path)) {
+	if !srv.opts.DisableClientJS && isClientJS(strings.TrimPrefix(r.URL.Path, srv.opts.Path)) {
 		srv.opts.ClientJS.ServeHTTP(w, r)
 		return
 	}
@@ -61,6 +62,13 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func isClientJS(name string) bool {
 	name = strings.TrimSuffix(name, ".map")
 	return strings.HasPrefix(name, "socket.io") && strings.HasSuffix(name, ".js") && !strings.Contains(name, "/")
+}
+
+// ClientJSVersionedPath returns the path of the minified browser client under a versioned,
+// immutable name (for example "/socket.io/socket.io.0123456789ab.min.js"), for pages that want it
+// cached for a year. It changes whenever the client does.
+func (srv *Server) ClientJSVersionedPath() string {
+	return srv.opts.Path + clientjs.VersionedName(true)
 }
 
 // Shutdown stops accepting connections and closes every client with "server shutting

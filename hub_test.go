@@ -347,3 +347,30 @@ func TestHandlerMiddleware(t *testing.T) {
 	code, _ = get("/rt/socket.io.js/x")
 	equal(t, "not a client file", code, http.StatusBadRequest)
 }
+
+// hub serves its own browser client by default, and not when told so.
+func TestDefaultClientJS(t *testing.T) {
+	t.Parallel()
+	srv := hub.New(nil)
+	defer srv.Close()
+	ts := httptest.NewServer(srv.Handler(http.NotFoundHandler()))
+	defer ts.Close()
+	for _, path := range []string{"/socket.io/socket.io.js", "/socket.io/socket.io.min.js", srv.ClientJSVersionedPath()} {
+		res, err := http.Get(ts.URL + path)
+		success(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		equal(t, path+" status", res.StatusCode, http.StatusOK)
+		equal(t, path+" content type", res.Header.Get("Content-Type"), "application/javascript; charset=utf-8")
+		hasPrefix(t, path, string(b), "/*! hub socket.io client")
+	}
+
+	off := hub.New(&hub.Options{DisableClientJS: true})
+	defer off.Close()
+	ts2 := httptest.NewServer(off.Handler(http.NotFoundHandler()))
+	defer ts2.Close()
+	res, err := http.Get(ts2.URL + "/socket.io/socket.io.js")
+	success(t, err)
+	res.Body.Close()
+	equal(t, "disabled client status", res.StatusCode, http.StatusBadRequest)
+}

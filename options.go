@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hubkit/hub/internal/clientjs"
 	"github.com/hubkit/hub/internal/engine"
 	"github.com/hubkit/hub/transport"
 )
@@ -61,13 +62,13 @@ type Options struct {
 	// the socket's handler goroutine. Default: log them at Warn level.
 	OnError func(s *Socket, event string, err error)
 
-	// ClientJS, when set, serves the client bundle: requests for files directly under Path
-	// named socket.io*.js or socket.io*.js.map (socket.io.js, socket.io.min.js, versioned
-	// names…) go to it instead of the engine. It is the hook for a package that embeds the
-	// client.
+	// ClientJS serves the browser client: GET requests for files directly under Path named
+	// socket.io*.js or socket.io*.js.map go to it instead of the engine. Default: hub's own
+	// client (socket.io.js, socket.io.min.js and versioned, immutable names; see
+	// [Server.ClientJSVersionedPath]). Set it to serve another bundle.
 	ClientJS http.Handler
-	// DisableClientJS turns ClientJS off (Node's serveClient: false). Reserved for when hub
-	// ships a default client bundle.
+	// DisableClientJS stops serving the client (Node's serveClient: false): such requests
+	// reach the engine, which refuses them.
 	DisableClientJS bool
 }
 
@@ -101,6 +102,9 @@ func (opts *Options) withDefaults() Options {
 	var o Options
 	if opts != nil {
 		o = *opts
+	}
+	if o.ClientJS == nil {
+		o.ClientJS = clientjs.Handler()
 	}
 	if o.Path == "" {
 		o.Path = defaultPath

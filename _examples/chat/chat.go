@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hubkit/hub"
-	"github.com/hubkit/hub/internal/clientjs"
 )
 
 //go:embed index.html
@@ -65,8 +64,7 @@ type room struct {
 // newServer returns the chat's Socket.IO server and the HTTP handler of the whole app: the
 // page at /, the Socket.IO endpoint and the browser client at /socket.io/socket.io.js.
 func newServer() (*hub.Server, http.Handler) {
-	// hub does not serve a client bundle by default yet: ClientJS plugs ours in.
-	srv := hub.New(&hub.Options{ClientJS: clientjs.Handler()})
+	srv := hub.New(nil) // serves the browser client at /socket.io/socket.io.js too
 	r := &room{srv: srv, users: map[string]user{}}
 	srv.OnConnection(r.connect)
 
