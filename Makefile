@@ -38,6 +38,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=10s ./internal/engine/packet
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=10s ./internal/parser
+	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=10s .
 
 chat:
 	go run ./_examples/chat
