@@ -641,13 +641,26 @@ func TestLargePayloads(t *testing.T) {
 	// split as engine.io-client splits them, or the server answers 413.
 	forEachMode(t, func(t *testing.T, srv server, md mode) {
 		const n, size = 6, 200_000
-		var echoes <-chan []byte
-		s := connect(t, srv.url, "/", opts(md), func(s *client.Socket) { echoes = on[[]byte](s, "echo") })
+		var (
+			echoes  <-chan []byte
+			reasons <-chan string
+		)
+		s := connect(t, srv.url, "/", opts(md), func(s *client.Socket) {
+			echoes = on[[]byte](s, "echo")
+			reasons = disconnects(s)
+		})
 		for i := range n {
 			must(t, s.Emit("echo", bytes.Repeat([]byte{byte(i)}, size)))
 		}
 		for i := range n {
-			b := recv(t, echoes)
+			var b []byte
+			select {
+			case b = <-echoes:
+			case r := <-reasons:
+				t.Fatalf("disconnected (%s) after %d echoes", r, i)
+			case <-time.After(waitFor):
+				t.Fatalf("timed out after %d echoes", i)
+			}
 			if len(b) != size || b[0] != byte(i) || b[size-1] != byte(i) {
 				t.Fatalf("echo %d: %d bytes starting with %d", i, len(b), b[0])
 			}

@@ -332,11 +332,17 @@ func (e *engine) sendVolatile(pkts ...packet.Packet) bool {
 // errEngineClosed is returned by send once the session is over; callers buffer instead.
 var errEngineClosed = errors.New("client: engine session closed")
 
-// sendControl queues an Engine.IO control packet (pong), ignoring the bound.
+// sendControl queues an Engine.IO control packet (pong), ignoring the bound, ahead of the
+// queued messages, so that a long queue does not make the server time the session out. It
+// goes after the attachments at the head of the queue, whose header has been written.
 func (e *engine) sendControl(p packet.Packet) {
 	e.mu.Lock()
 	if !e.ended {
-		e.queue = append(e.queue, p)
+		i := 0
+		for i < len(e.queue) && e.queue[i].Binary {
+			i++
+		}
+		e.queue = slices.Insert(e.queue, i, p)
 	}
 	e.mu.Unlock()
 	e.kick()

@@ -96,8 +96,8 @@ func (c *connsByClient) drop(cid string) {
 
 func startHub() *hubApp {
 	app := &hubApp{srv: hub.New(&hub.Options{
-		PingInterval:   time.Second,
-		PingTimeout:    time.Second,
+		PingInterval:   2 * time.Second, // as testdata/server.cjs
+		PingTimeout:    5 * time.Second,
 		ConnectTimeout: 2 * time.Second,
 	})}
 	srv := app.srv

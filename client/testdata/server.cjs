@@ -14,8 +14,9 @@ const { Server } = require(path.join(__dirname, "../../js/node_modules/socket.io
 const httpServer = createServer();
 const io = new Server(httpServer, {
   path: "/socket.io/",
-  pingInterval: 1000,
-  pingTimeout: 1000,
+  // Heartbeats generous enough for a loaded machine (the tests share two cores).
+  pingInterval: 2000,
+  pingTimeout: 5000,
   connectTimeout: 2000,
   serveClient: false,
   ...(process.argv.includes("--csr") && {
