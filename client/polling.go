@@ -3,7 +3,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -146,10 +145,4 @@ func truncate(b []byte) []byte {
 		return b[:64]
 	}
 	return b
-}
-
-// isStatus reports whether err is a non-200 answer (the server refused the request).
-func isStatus(err error) bool {
-	var te *transportError
-	return errors.As(err, &te) && strings.HasPrefix(te.err.Error(), "unexpected status")
 }
