@@ -51,7 +51,7 @@ func (d *dispatcher) wait(ctx context.Context) {
 		d.mu.Lock()
 		n := len(d.queue)
 		d.mu.Unlock()
-		if n < dispatchLimit || d.onGoroutine() {
+		if n < dispatchLimit {
 			return
 		}
 		select {
