@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -389,4 +392,37 @@ func TestWebSocketServerClose(t *testing.T) {
 		}
 	}
 	<-sending
+}
+
+func TestCORS(t *testing.T) {
+	ts, _, _ := newServer(t, &engine.Options{CORS: &engine.CORS{Origins: []string{"https://app.example"}, Credentials: true}})
+	do := func(method, origin string, hdr map[string]string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, ts.URL+"/?EIO=4&transport=polling", nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	pre := do("OPTIONS", "https://app.example", map[string]string{"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-token"})
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
+		pre.Header.Get("Access-Control-Allow-Credentials") != "true" || pre.Header.Get("Access-Control-Allow-Headers") != "x-token" ||
+		pre.Header.Get("Access-Control-Allow-Methods") != "GET,HEAD,PUT,PATCH,POST,DELETE" {
+		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Header)
+	}
+	if res := do("GET", "https://app.example", nil); res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Fatalf("handshake from an allowed origin: %d %v", res.StatusCode, res.Header)
+	}
+	if res := do("GET", "https://evil.example", nil); res.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("a foreign origin got CORS headers: %v", res.Header)
+	}
+}
 }
