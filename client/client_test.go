@@ -6,14 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hubkit/hub"
 	"github.com/hubkit/hub/client"
 )
 
@@ -666,4 +669,34 @@ func TestLargePayloads(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestAuthMustBeAnObject(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv server) {
+		_, err := client.Dial(ctxFor(t), srv.url, &client.Options{Auth: "not an object"})
+		if err == nil || !strings.Contains(err.Error(), "auth must be a JSON object") {
+			t.Fatalf("Dial: %v", err)
+		}
+	})
+}
+
+func TestCustomPath(t *testing.T) {
+	t.Parallel()
+	srv := hub.New(&hub.Options{Path: "/rt/"})
+	srv.OnConnection(func(s *hub.Socket) { s.On("ping-me", func(ack hub.Ack) { ack("pong") }) })
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Close()
+	for _, md := range []mode{modePolling, modeWebSocket, modeSSE} {
+		s, err := client.Dial(ctxFor(t), "ws"+strings.TrimPrefix(hs.URL, "http"), &client.Options{Path: "/rt", Transports: md.transports})
+		must(t, err)
+		args, err := s.EmitWithAck(ctxFor(t), "ping-me")
+		must(t, err)
+		var got string
+		must(t, args.Decode(0, &got))
+		if got != "pong" {
+			t.Errorf("%s: ack %q", md.name, got)
+		}
+		must(t, s.Close())
+	}
 }
