@@ -425,4 +425,3 @@ func TestCORS(t *testing.T) {
 		t.Fatalf("a foreign origin got CORS headers: %v", res.Header)
 	}
 }
-}
