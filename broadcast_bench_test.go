@@ -36,29 +36,35 @@ type pollFixture struct {
 // newPollFixture connects n polling sockets to namespace "/", socket i in room "r<i%rooms>".
 func newPollFixture(b *testing.B, n, rooms int) *pollFixture {
 	b.Helper()
-	f := &pollFixture{hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	// The timeout turns a drain that would wait forever (a mistake in the fixture) into a failure.
+	f := &pollFixture{hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: waitFor}}
 	b.Cleanup(f.hc.CloseIdleConnections)
 	f.sockets = make([]*hub.Socket, n)
 	var mu sync.Mutex
-	var joined, ready atomic.Int64
+	var ready atomic.Int64
 	f.srv, f.base = newServer(b, &hub.Options{
 		PingInterval:   time.Hour, // no pings to answer while benchmarking
 		MaxQueuedBytes: 1 << 26,
 		Transports:     []string{"polling"},
 	})
 	f.srv.OnConnection(func(s *hub.Socket) {
-		i := int(joined.Add(1) - 1)
+		// Handlers may run out of order: the client says which one it is.
+		var auth struct{ I int }
+		if err := json.Unmarshal(s.Handshake().Auth, &auth); err != nil {
+			panic(err)
+		}
+		i := auth.I
 		s.Join(fmt.Sprintf("r%d", i%max(rooms, 1)))
 		mu.Lock()
 		f.sockets[i] = s
 		mu.Unlock()
 		ready.Add(1)
 	})
-	for range n {
+	for i := range n {
 		open := f.get(b, "")
 		var hs struct{ Sid string }
 		success(b, json.Unmarshal([]byte(strings.TrimPrefix(open, "0")), &hs))
-		f.post(b, hs.Sid, "40")
+		f.post(b, hs.Sid, fmt.Sprintf(`40{"i":%d}`, i))
 		if got := f.get(b, hs.Sid); !strings.HasPrefix(got, "40{") {
 			b.Fatalf("namespace CONNECT: got %q", got)
 		}
