@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubkit/hub/_examples/chat/chatapp"
 	"github.com/hubkit/hub/client"
 	"github.com/hubkit/hub/internal/leakcheck"
 )
@@ -56,12 +57,12 @@ func testBroadcast(t *testing.T, transport string) {
 	a.emit("chat message", "  one  ")
 	for _, p := range []*peer{b, c} {
 		ev := p.expect("chat message")
-		var m message
+		var m chatapp.Message
 		ev.decode(t, 1, &m)
 		if got := ev.str(0); got != "one" {
 			t.Errorf("%s got %q; want %q (trimmed)", p.me.Nickname, got, "one")
 		}
-		if want := (message{From: a.me.Nickname, FromID: a.me.ID, Text: "one"}); m != want {
+		if want := (chatapp.Message{From: a.me.Nickname, FromID: a.me.ID, Text: "one"}); m != want {
 			t.Errorf("%s got sender %+v; want %+v", p.me.Nickname, m, want)
 		}
 	}
@@ -98,11 +99,11 @@ func testNicknames(t *testing.T, transport string) {
 	if r := b.ack("set nickname", "ALICE"); r.OK || !strings.Contains(r.Error, "taken") {
 		t.Errorf("b set nickname ALICE: %+v; want taken", r)
 	}
-	if r := b.ack("set nickname", strings.Repeat("x", maxNickname+1)); r.OK {
-		t.Errorf("b set a nickname of %d runes: %+v; want an error", maxNickname+1, r)
+	if r := b.ack("set nickname", strings.Repeat("x", chatapp.MaxNickname+1)); r.OK {
+		t.Errorf("b set a nickname of %d runes: %+v; want an error", chatapp.MaxNickname+1, r)
 	}
 	a.emit("chat message", "hi")
-	var m message
+	var m chatapp.Message
 	b.expect("chat message").decode(t, 1, &m)
 	if m.From != "alice" {
 		t.Errorf("chat message from %q; want alice", m.From)
@@ -124,7 +125,7 @@ func testPresence(t *testing.T, transport string) {
 	a := join(t, url, transport, map[string]string{"nickname": "alice"})
 	a.expectOnline(a.me.ID, "alice")
 	b := join(t, url, transport, map[string]string{"nickname": "bob"})
-	var joined user
+	var joined chatapp.User
 	a.expect("user joined").decode(t, 0, &joined)
 	if joined != b.me {
 		t.Errorf("user joined %+v; want %+v", joined, b.me)
@@ -133,7 +134,7 @@ func testPresence(t *testing.T, transport string) {
 	b.expectOnline(a.me.ID, "alice", b.me.ID, "bob")
 
 	b.close()
-	var left user
+	var left chatapp.User
 	a.expect("user left").decode(t, 0, &left)
 	if left != b.me {
 		t.Errorf("user left %+v; want %+v", left, b.me)
@@ -152,9 +153,9 @@ func testPrivate(t *testing.T, transport string) {
 		if !r.OK || r.To == nil || *r.To != b.me {
 			t.Fatalf("private message to %q: %+v; want ok, to %+v", to, r, b.me)
 		}
-		var m message
+		var m chatapp.Message
 		b.expect("private message").decode(t, 0, &m)
-		if want := (message{From: "alice", FromID: a.me.ID, To: "bob", ToID: b.me.ID, Text: "psst"}); m != want {
+		if want := (chatapp.Message{From: "alice", FromID: a.me.ID, To: "bob", ToID: b.me.ID, Text: "psst"}); m != want {
 			t.Errorf("bob got %+v; want %+v", m, want)
 		}
 	}
@@ -216,7 +217,7 @@ func testTyping(t *testing.T, transport string) {
 func testBadInput(t *testing.T, transport string) {
 	url := start(t)
 	a, b := join(t, url, transport, nil), join(t, url, transport, nil)
-	for _, text := range []string{"", "   ", strings.Repeat("é", maxMessage+1)} {
+	for _, text := range []string{"", "   ", strings.Repeat("é", chatapp.MaxMessage+1)} {
 		if r := a.ack("chat message", text); r.OK {
 			t.Errorf("chat message of %d runes: %+v; want an error", len([]rune(text)), r)
 		}
@@ -231,7 +232,7 @@ func testBadInput(t *testing.T, transport string) {
 // start serves the chat and returns its URL.
 func start(t *testing.T) string {
 	t.Helper()
-	srv, handler := newServer()
+	srv, handler := chatapp.New(nil)
 	ts := httptest.NewServer(handler)
 	t.Cleanup(func() {
 		srv.Close()
@@ -244,7 +245,7 @@ func start(t *testing.T) string {
 type peer struct {
 	t       *testing.T
 	s       *client.Socket
-	me      user // from "welcome"
+	me      chatapp.User // from "welcome"
 	events  chan event
 	history []event // the events read so far
 }
@@ -291,7 +292,7 @@ func (p *peer) emit(event string, args ...any) {
 }
 
 // ack emits event asking for an acknowledgement and returns the server's reply.
-func (p *peer) ack(event string, args ...any) reply {
+func (p *peer) ack(event string, args ...any) chatapp.Reply {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -299,7 +300,7 @@ func (p *peer) ack(event string, args ...any) reply {
 	if err != nil {
 		p.t.Fatalf("emit %s with ack: %v", event, err)
 	}
-	var r reply
+	var r chatapp.Reply
 	if err := res.Decode(0, &r); err != nil {
 		p.t.Fatalf("ack of %s: %v", event, err)
 	}
@@ -337,11 +338,11 @@ func (p *peer) expect(name string) event {
 // that order.
 func (p *peer) expectOnline(idNicknames ...string) {
 	p.t.Helper()
-	var want []user
+	var want []chatapp.User
 	for i := 0; i < len(idNicknames); i += 2 {
-		want = append(want, user{ID: idNicknames[i], Nickname: idNicknames[i+1]})
+		want = append(want, chatapp.User{ID: idNicknames[i], Nickname: idNicknames[i+1]})
 	}
-	var last []user
+	var last []chatapp.User
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		ev, ok := p.maybe("online", time.Until(deadline))

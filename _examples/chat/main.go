@@ -6,7 +6,8 @@
 //	go run ./_examples/chat -port 8080 # or PORT=8080
 //
 // With -port 0 it listens on a free port. Either way it prints "listening <port>" once it
-// accepts connections. Ctrl-C (or SIGTERM) shuts it down gracefully.
+// accepts connections. Ctrl-C (or SIGTERM) shuts it down gracefully. The chat itself is
+// package chatapp; _examples/chat/redis runs it as several processes sharing Redis.
 package main
 
 import (
@@ -22,6 +23,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/hubkit/hub/_examples/chat/chatapp"
 )
 
 func main() {
@@ -48,7 +51,7 @@ func main() {
 // done; then it shuts down: the Socket.IO server first (clients are told, handlers finish),
 // then the HTTP server.
 func run(ctx context.Context, addr string, listening func(net.Addr)) error {
-	srv, handler := newServer()
+	srv, handler := chatapp.New(nil)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
