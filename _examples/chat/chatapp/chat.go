@@ -83,7 +83,8 @@ type room struct {
 // New returns the chat's Socket.IO server, configured by opts (nil means every default; set
 // Adapter to share the chat between several servers), and the HTTP handler of the whole app:
 // the page at /, the Socket.IO endpoint and the browser client at /socket.io/socket.io.js.
-// Close or Shut down the server to stop the chat.
+// Shutdown or Close the server to stop the chat; the goroutine that sends the online list
+// (see announce) exits soon after, once no change is left to announce.
 func New(opts *hub.Options) (*hub.Server, http.Handler) {
 	srv := hub.New(opts) // serves the browser client at /socket.io/socket.io.js too
 	r := &room{srv: srv}
@@ -116,10 +117,9 @@ func (r *room) connect(s *hub.Socket) {
 	r.mu.Lock()
 	online, err := r.online(ctx)
 	if err != nil {
-		r.mu.Unlock()
-		log.Printf("chat: %v", err)
-		s.Disconnect(false) // the page reconnects later
-		return
+		// A server of the cluster does not answer: better a nickname that may be taken there
+		// than no chat.
+		log.Printf("chat: %v; the nickname of %s is not checked", err, s.ID())
 	}
 	name, err := clean(auth.Nickname, MaxNickname)
 	if err != nil {

@@ -53,7 +53,7 @@ func main() {
 	listening := func(addr net.Addr) {
 		port := addr.(*net.TCPAddr).Port
 		fmt.Printf("listening %d\n", port)
-		log.Printf("chat: open http://localhost:%d; other chat processes on %s share its users", port, *redisAddr)
+		log.Printf("chat: open http://localhost:%d; the chat processes sharing this Redis share their users", port)
 	}
 	if err := run(ctx, fmt.Sprintf(":%d", port), *redisAddr, listening); err != nil {
 		log.Fatal(err)
