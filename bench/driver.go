@@ -65,6 +65,7 @@ type RunOptions struct {
 	Root       string    // the repository root (holds go.mod and js/); default: found from the working directory
 	Scale      Scale     // default DefaultScale
 	Targets    []string  // "hub", "node"; default both
+	Only       []string  // step keys to run (see [Steps]); default all
 	CPUProfile string    // when set, profile the hub server during an extra WebSocket fanout into this file
 	Log        io.Writer // progress and the servers' stderr; default os.Stderr
 }
@@ -150,6 +151,9 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	}
 	rep := &Report{Scale: opts.Scale, Results: map[string]map[string]Result{}}
 	for _, step := range Steps(opts.Scale) {
+		if len(opts.Only) > 0 && !slices.Contains(opts.Only, step.Key) {
+			continue
+		}
 		rep.Results[step.Key] = map[string]Result{}
 		for _, name := range opts.Targets {
 			if step.Targets != nil && !slices.Contains(step.Targets, name) {

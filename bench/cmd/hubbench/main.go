@@ -33,6 +33,7 @@ func main() {
 	sc := bench.DefaultScale
 	smoke := flag.Bool("smoke", false, "run every scenario tiny against both servers; exit 1 on any error")
 	targets := flag.String("targets", "hub,node", "servers to run: hub, node")
+	only := flag.String("only", "", "comma-separated scenarios to run: connect, fanout, latency, echo, rooms, polling, sse (default all)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the hub server during a 10 s WebSocket fanout to this file")
 	total := flag.Duration("timeout", 20*time.Minute, "hard deadline of the whole run")
 	flag.IntVar(&sc.IdleClients, "idle", sc.IdleClients, "connect: idle clients")
@@ -70,7 +71,11 @@ func main() {
 	if *url != "" {
 		os.Exit(load(ctx, *url, *pid, *scenario, *transport, sc))
 	}
-	rep, err := bench.Run(ctx, bench.RunOptions{Scale: sc, Targets: strings.Split(*targets, ","), CPUProfile: *profile})
+	opts := bench.RunOptions{Scale: sc, Targets: strings.Split(*targets, ","), CPUProfile: *profile}
+	if *only != "" {
+		opts.Only = strings.Split(*only, ",")
+	}
+	rep, err := bench.Run(ctx, opts)
 	if rep != nil {
 		fmt.Println()
 		rep.WriteTable(os.Stdout)
