@@ -9,7 +9,8 @@ deps:
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1)
-	go vet ./... ./_examples/chat
+	go vet ./... ./_examples/chat/...
+	cd _examples/chat/redis && go vet ./...
 	cd adapter/redis && go vet ./...
 	node js/client/build.mjs --check
 
@@ -21,6 +22,7 @@ unit:
 # websocket, sse and polling.
 examples:
 	go test -race -count=1 -timeout 10m ./_examples/chat
+	cd _examples/chat/redis && go test -race -count=1 -timeout 5m ./...
 
 # Our browser client in headless Chromium: against the Node socket.io 4.8 server, then against hub.
 js:
