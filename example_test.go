@@ -490,7 +490,9 @@ func Example_chat11Shutdown() {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := ts.Dial(ctx, "/", nil)
+	// Over WebSocket, the client sees the close as it happens ("transport close"); one still on
+	// long-polling may learn of it from its next request failing ("transport error").
+	c, err := ts.Dial(ctx, "/", &client.Options{Transports: []string{client.TransportWebSocket}, DisableReconnection: true})
 	if err != nil {
 		log.Fatal(err)
 	}
