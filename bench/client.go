@@ -69,6 +69,10 @@ type client struct {
 	connected chan struct{}
 	closing   atomic.Bool
 	done      chan struct{} // closed when the read loop exits
+
+	stalled atomic.Bool   // WebSocket: the read loop stops reading (a client that stopped reading)
+	unstall chan struct{} // closed to resume reading
+	readErr error         // why the read loop ended; set before done is closed
 }
 
 // newHTTPClient returns an HTTP client for many concurrent sessions to one host.
@@ -85,7 +89,7 @@ func newHTTPClient() *http.Client {
 // CONNECT arrived. onPacket may be nil until then only if no event can arrive before.
 func dial(ctx context.Context, kind, base string, hc *http.Client, errs *errorLog, onPacket func(string)) (*client, error) {
 	c := &client{kind: kind, base: base, hc: hc, errs: errs, onPacket: onPacket,
-		connected: make(chan struct{}), done: make(chan struct{})}
+		connected: make(chan struct{}), done: make(chan struct{}), unstall: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(ctx)
 	if err := c.open(); err != nil {
 		c.cancel()
@@ -273,8 +277,17 @@ func (c *client) get(ctx context.Context, u string) (string, error) {
 func (c *client) wsLoop() {
 	defer close(c.done)
 	for {
+		if c.stalled.Load() {
+			select {
+			case <-c.unstall:
+			case <-c.ctx.Done():
+				c.readErr = c.ctx.Err()
+				return
+			}
+		}
 		typ, b, err := c.ws.Read(c.ctx)
 		if err != nil {
+			c.readErr = err
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}

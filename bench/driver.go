@@ -33,6 +33,9 @@ type Scale struct {
 	HTTPClients     int     // fanout over polling and SSE: clients
 	HTTPMessages    int     // fanout over polling and SSE: broadcasts
 	Size            int     // payload bytes
+	SlowClients     int     // slow: reading clients (plus one that stops reading)
+	SlowMessages    int     // slow: broadcasts
+	SlowSize        int     // slow: bytes per broadcast
 	Duration        time.Duration
 	Settle          time.Duration
 }
@@ -45,6 +48,7 @@ var SmokeScale = Scale{
 	EchoClients: 5, EchoRoundTrips: 100,
 	RoomClients: 20, Rooms: 4, RoomMessages: 20,
 	HTTPClients: 10, HTTPMessages: 10,
+	SlowClients: 5, SlowMessages: 20, SlowSize: 1000,
 	Size: 100, Duration: 10 * time.Second, Settle: 100 * time.Millisecond,
 }
 
@@ -57,6 +61,7 @@ var DefaultScale = Scale{
 	EchoClients: 50, EchoRoundTrips: 20000,
 	RoomClients: 200, Rooms: 10, RoomMessages: 2000,
 	HTTPClients: 200, HTTPMessages: 200,
+	SlowClients: 20, SlowMessages: 1000, SlowSize: 16000,
 	Size: 100, Duration: 60 * time.Second, Settle: 2 * time.Second,
 }
 
@@ -88,6 +93,7 @@ func Steps(sc Scale) []Step {
 		{Key: "echo", Run: Echo, Config: Config{Concurrency: sc.EchoClients, Messages: sc.EchoRoundTrips, Size: sc.Size, Duration: d}},
 		{Key: "rooms", Run: Rooms, Config: Config{Clients: sc.RoomClients, Rooms: sc.Rooms, Messages: sc.RoomMessages, InFlight: sc.InFlight, Size: sc.Size, Duration: d}},
 		{Key: "polling", Run: Fanout, Config: Config{Transport: Polling, Clients: sc.HTTPClients, Messages: sc.HTTPMessages, InFlight: sc.InFlight, Size: sc.Size, Duration: d}},
+		{Key: "slow", Run: Slow, Config: Config{Clients: sc.SlowClients, Messages: sc.SlowMessages, InFlight: sc.InFlight, Size: sc.SlowSize, Duration: d, Settle: sc.Settle}},
 		{Key: "sse", Run: Fanout, Config: Config{Transport: SSE, Clients: sc.HTTPClients, Messages: sc.HTTPMessages, InFlight: sc.InFlight, Size: sc.Size, Duration: d}, Targets: []string{"hub"}},
 	}
 }

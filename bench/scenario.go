@@ -31,7 +31,10 @@ type Result struct {
 	P50, P99  time.Duration // handshake, delivery or round-trip latency
 	CPU       time.Duration // server CPU time (user+system) during the measured phase
 	RSSGrowth int64         // server RSS growth in bytes (connect: with every client idle)
-	Err       error         // protocol errors, missing deliveries, a missed deadline
+	// Disconnected (slow): the server closed the connection of the client that stopped
+	// reading.
+	Disconnected bool
+	Err          error // protocol errors, missing deliveries, a missed deadline
 }
 
 // Rate is Count per second.
@@ -62,6 +65,9 @@ func (r Result) String() string {
 	s := fmt.Sprintf("%-8s %-5s %-9s n=%-5d count=%-7d %8.0f/s p50=%-9v p99=%-9v cpu=%-8v cpu/op=%-8v rss/client=%.1fKB",
 		r.Scenario, r.Target, r.Transport, r.Clients, r.Count, r.Rate(), r.P50.Round(10*time.Microsecond),
 		r.P99.Round(10*time.Microsecond), r.CPU, r.CPUPer(), r.RSSPer()/1024)
+	if r.Scenario == "slow" {
+		s += fmt.Sprintf(" rss=+%.1fMB disconnected=%v", float64(r.RSSGrowth)/(1<<20), r.Disconnected)
+	}
 	if r.Err != nil {
 		s += " ERROR: " + r.Err.Error()
 	}
@@ -533,4 +539,66 @@ func percentiles(d []time.Duration) (p50, p99 time.Duration) {
 	slices.Sort(d)
 	at := func(q float64) time.Duration { return d[min(int(q*float64(len(d))), len(d)-1)] }
 	return at(0.50), at(0.99)
+}
+
+// Slow connects cfg.Clients clients plus one that stops reading (WebSocket only), broadcasts
+// cfg.Messages strings of cfg.Size bytes to all of them (closed loop, cfg.InFlight in flight,
+// completion counted on the reading clients), then measures the server's RSS growth with
+// the stalled client's backlog somewhere between the server and the kernel. The stalled
+// client then reads again: Count is how many broadcasts it still got, and Err is nil whether
+// or not the server disconnected it — see [Result.Disconnected].
+func Slow(ctx context.Context, t Target, cfg Config) Result {
+	s := newSession(t, cfg)
+	defer s.hc.CloseIdleConnections()
+	r := s.result("slow")
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration+30*time.Second)
+	defer cancel()
+	b := newBroadcast(&s.errs, cfg.Clients, cfg.Messages, cfg.InFlight, func(int) int32 { return int32(cfg.Clients) })
+	clients, _, err := s.dialAll(ctx, cfg.Clients, 50, b.receiver)
+	defer closeAll(clients)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	var slowGot atomic.Int64
+	slow, err := dial(ctx, WebSocket, t.URL, s.hc, &errorLog{}, func(p string) {
+		if strings.HasPrefix(p, `2["bcast","`) {
+			slowGot.Add(1)
+		}
+	})
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer closeAll([]*client{slow})
+	slow.stalled.Store(true)
+	trigger := func(seq int) error { return clients[0].write(`2["fanout","` + payload(seq, cfg.Size) + `"]`) }
+	runCtx, cancelRun := context.WithTimeout(ctx, cfg.Duration)
+	defer cancelRun()
+	var rss0 int64
+	if t.PID > 0 {
+		_, rss0, _ = ReadProc(t.PID)
+	}
+	m := startMeasure(t.PID, cfg.OnMeasure)
+	err = b.run(runCtx, 0, trigger)
+	m.stop(&r)
+	select {
+	case <-time.After(cfg.Settle):
+	case <-ctx.Done():
+	}
+	if t.PID > 0 {
+		_, rss1, err := ReadProc(t.PID)
+		r.RSSGrowth = rss1 - rss0
+		r.Err = errors.Join(r.Err, err)
+	}
+	// Read what the server still has for the stalled client, for a bounded time.
+	close(slow.unstall)
+	select {
+	case <-slow.done:
+		r.Disconnected = true
+	case <-time.After(3 * time.Second):
+	}
+	r.Count = slowGot.Load()
+	r.Err = errors.Join(r.Err, err, s.errs.err())
+	return r
 }

@@ -46,6 +46,14 @@ func rows(sc Scale) []row {
 		{"polling", "server CPU per delivered message (polling)", cpu, "µs"},
 		{"polling", "delivery latency p50 (polling)", p50, "ms"},
 		{"polling", "delivery latency p99 (polling)", p99, "ms"},
+		{"slow", fmt.Sprintf("one client stops reading, %d × %d-byte broadcasts to %d others: server RSS growth", sc.SlowMessages, sc.SlowSize, sc.SlowClients), func(r Result) float64 { return float64(r.RSSGrowth) / (1 << 20) }, "MB"},
+		{"slow", "... the server disconnected the stalled client (1 yes, 0 no)", func(r Result) float64 {
+			if r.Disconnected {
+				return 1
+			}
+			return 0
+		}, ""},
+		{"slow", "... broadcasts the stalled client still received when it read again", func(r Result) float64 { return float64(r.Count) }, ""},
 		{"sse", "broadcast over SSE (" + http + "): delivered msg/s", rate, "msg/s"},
 		{"sse", "server CPU per delivered message (SSE)", cpu, "µs"},
 		{"sse", "delivery latency p50 (SSE)", p50, "ms"},
