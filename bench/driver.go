@@ -18,24 +18,27 @@ import (
 
 // Scale sizes a full run. Every scenario is bounded by its counts and by Duration.
 type Scale struct {
-	IdleClients     int     // connect: clients held idle (memory per connection)
-	DialConcurrency int     // connect: dialing at once
-	FanoutClients   int     // fanout (WebSocket) and the rate-limited latency run
-	FanoutMessages  int     // fanout: broadcasts in the closed loop
-	InFlight        int     // fanout, rooms: broadcasts in flight
-	LatencyRate     float64 // broadcasts per second for the latency run
-	LatencyMessages int     // broadcasts in the latency run
-	EchoClients     int     // echo: clients in the closed loop
-	EchoRoundTrips  int     // echo: round trips in total
-	RoomClients     int     // rooms: clients
-	Rooms           int     // rooms: rooms they are spread over
-	RoomMessages    int     // rooms: broadcasts
-	HTTPClients     int     // fanout over polling and SSE: clients
-	HTTPMessages    int     // fanout over polling and SSE: broadcasts
-	Size            int     // payload bytes
-	SlowClients     int     // slow: reading clients (plus one that stops reading)
-	SlowMessages    int     // slow: broadcasts
-	SlowSize        int     // slow: bytes per broadcast
+	IdleClients     int           // connect: clients held idle (memory per connection)
+	DialConcurrency int           // connect: dialing at once
+	FanoutClients   int           // fanout (WebSocket) and the rate-limited latency run
+	FanoutMessages  int           // fanout: broadcasts in the closed loop
+	InFlight        int           // fanout, rooms: broadcasts in flight
+	LatencyRate     float64       // broadcasts per second for the latency run
+	LatencyMessages int           // broadcasts in the latency run
+	EchoClients     int           // echo: clients in the closed loop
+	EchoRoundTrips  int           // echo: round trips in total
+	RoomClients     int           // rooms: clients
+	Rooms           int           // rooms: rooms they are spread over
+	RoomMessages    int           // rooms: broadcasts
+	HTTPClients     int           // fanout over polling and SSE: clients
+	HTTPMessages    int           // fanout over polling and SSE: broadcasts
+	Size            int           // payload bytes
+	SlowClients     int           // slow: reading clients (plus one that stops reading)
+	SlowMessages    int           // slow: broadcasts
+	SlowSize        int           // slow: bytes per broadcast
+	SoakClients     int           // soak: clients
+	SoakRate        float64       // soak: broadcasts per second
+	SoakDuration    time.Duration // soak: how long; 0 leaves the soak out
 	Duration        time.Duration
 	Settle          time.Duration
 }
@@ -49,6 +52,7 @@ var SmokeScale = Scale{
 	RoomClients: 20, Rooms: 4, RoomMessages: 20,
 	HTTPClients: 10, HTTPMessages: 10,
 	SlowClients: 5, SlowMessages: 20, SlowSize: 1000,
+	SoakClients: 5, SoakRate: 20, SoakDuration: 2 * time.Second,
 	Size: 100, Duration: 10 * time.Second, Settle: 100 * time.Millisecond,
 }
 
@@ -62,6 +66,7 @@ var DefaultScale = Scale{
 	RoomClients: 200, Rooms: 10, RoomMessages: 2000,
 	HTTPClients: 200, HTTPMessages: 200,
 	SlowClients: 20, SlowMessages: 1000, SlowSize: 16000,
+	SoakClients: 200, SoakRate: 50, // SoakDuration 0: -soak 5m turns it on
 	Size: 100, Duration: 60 * time.Second, Settle: 2 * time.Second,
 }
 
@@ -86,7 +91,7 @@ type Step struct {
 // Steps returns the scenarios of a run at scale sc.
 func Steps(sc Scale) []Step {
 	d := sc.Duration
-	return []Step{
+	steps := []Step{
 		{Key: "connect", Run: Connect, Config: Config{Clients: sc.IdleClients, Concurrency: sc.DialConcurrency, Duration: d, Settle: sc.Settle}},
 		{Key: "fanout", Run: Fanout, Config: Config{Clients: sc.FanoutClients, Messages: sc.FanoutMessages, InFlight: sc.InFlight, Size: sc.Size, Duration: d}},
 		{Key: "latency", Run: Fanout, Config: Config{Clients: sc.FanoutClients, Messages: sc.LatencyMessages, Rate: sc.LatencyRate, Size: sc.Size, Duration: d}},
@@ -96,6 +101,10 @@ func Steps(sc Scale) []Step {
 		{Key: "slow", Run: Slow, Config: Config{Clients: sc.SlowClients, Messages: sc.SlowMessages, InFlight: sc.InFlight, Size: sc.SlowSize, Duration: d, Settle: sc.Settle}},
 		{Key: "sse", Run: Fanout, Config: Config{Transport: SSE, Clients: sc.HTTPClients, Messages: sc.HTTPMessages, InFlight: sc.InFlight, Size: sc.Size, Duration: d}, Targets: []string{"hub"}},
 	}
+	if sc.SoakDuration > 0 {
+		steps = append(steps, Step{Key: "soak", Run: Soak, Config: Config{Clients: sc.SoakClients, Rate: sc.SoakRate, Size: sc.Size, Duration: sc.SoakDuration}})
+	}
+	return steps
 }
 
 // Report is the outcome of [Run]: results[step key][target].

@@ -34,7 +34,9 @@ type Result struct {
 	// Disconnected (slow): the server closed the connection of the client that stopped
 	// reading.
 	Disconnected bool
-	Err          error // protocol errors, missing deliveries, a missed deadline
+	// RSSSamples (soak): the server's RSS, once a second.
+	RSSSamples []int64
+	Err        error // protocol errors, missing deliveries, a missed deadline
 }
 
 // Rate is Count per second.
@@ -65,6 +67,10 @@ func (r Result) String() string {
 	s := fmt.Sprintf("%-8s %-5s %-9s n=%-5d count=%-7d %8.0f/s p50=%-9v p99=%-9v cpu=%-8v cpu/op=%-8v rss/client=%.1fKB",
 		r.Scenario, r.Target, r.Transport, r.Clients, r.Count, r.Rate(), r.P50.Round(10*time.Microsecond),
 		r.P99.Round(10*time.Microsecond), r.CPU, r.CPUPer(), r.RSSPer()/1024)
+	if n := len(r.RSSSamples); n > 0 {
+		s += fmt.Sprintf(" rss: first %.1fMB, at 1/5 %.1fMB, last %.1fMB", float64(r.RSSSamples[0])/(1<<20),
+			float64(r.RSSSamples[n/5])/(1<<20), float64(r.RSSSamples[n-1])/(1<<20))
+	}
 	if r.Scenario == "slow" {
 		s += fmt.Sprintf(" rss=+%.1fMB disconnected=%v", float64(r.RSSGrowth)/(1<<20), r.Disconnected)
 	}
@@ -600,5 +606,49 @@ func Slow(ctx context.Context, t Target, cfg Config) Result {
 	}
 	r.Count = slowGot.Load()
 	r.Err = errors.Join(r.Err, err, s.errs.err())
+	return r
+}
+
+// Soak broadcasts at cfg.Rate per second to cfg.Clients clients for cfg.Duration, sampling
+// the server's RSS every second; RSSGrowth is the growth from the sample at a fifth of the
+// run (after warm-up) to the last one, and RSSSamples keeps them all.
+func Soak(ctx context.Context, t Target, cfg Config) Result {
+	var mu sync.Mutex
+	var samples []int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	cfg.OnMeasure = func() {
+		if t.PID <= 0 {
+			return
+		}
+		wg.Go(func() {
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+					if _, rss, err := ReadProc(t.PID); err == nil {
+						mu.Lock()
+						samples = append(samples, rss)
+						mu.Unlock()
+					}
+				case <-stop:
+					return
+				}
+			}
+		})
+	}
+	cfg.Messages = int(cfg.Rate * cfg.Duration.Seconds())
+	runFor := cfg.Duration
+	cfg.Duration += 10 * time.Second // the deadline: the rate ends the run
+	r := fanout(ctx, t, cfg, "soak", 0)
+	close(stop)
+	wg.Wait()
+	r.Scenario = fmt.Sprintf("soak %v", runFor)
+	r.RSSGrowth = 0
+	r.RSSSamples = samples
+	if n := len(samples); n >= 5 {
+		r.RSSGrowth = samples[n-1] - samples[n/5]
+	}
 	return r
 }

@@ -54,6 +54,9 @@ func rows(sc Scale) []row {
 			return 0
 		}, ""},
 		{"slow", "... broadcasts the stalled client still received when it read again", func(r Result) float64 { return float64(r.Count) }, ""},
+		{"soak", fmt.Sprintf("soak: %g broadcasts/s to %d clients for %v: RSS growth from 1/5 of the run to its end", sc.SoakRate, sc.SoakClients, sc.SoakDuration), func(r Result) float64 { return float64(r.RSSGrowth) / (1 << 20) }, "MB"},
+		{"soak", "soak: server CPU per delivered message", cpu, "µs"},
+		{"soak", "soak: delivery latency p99", p99, "ms"},
 		{"sse", "broadcast over SSE (" + http + "): delivered msg/s", rate, "msg/s"},
 		{"sse", "server CPU per delivered message (SSE)", cpu, "µs"},
 		{"sse", "delivery latency p50 (SSE)", p50, "ms"},

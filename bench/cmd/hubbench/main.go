@@ -33,7 +33,7 @@ func main() {
 	sc := bench.DefaultScale
 	smoke := flag.Bool("smoke", false, "run every scenario tiny against both servers; exit 1 on any error")
 	targets := flag.String("targets", "hub,node", "servers to run: hub, node")
-	only := flag.String("only", "", "comma-separated scenarios to run: connect, fanout, latency, echo, rooms, polling, slow, sse (default all)")
+	only := flag.String("only", "", "comma-separated scenarios to run: connect, fanout, latency, echo, rooms, polling, slow, sse, soak (default all; soak needs -soak)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the hub server during a 10 s WebSocket fanout to this file")
 	total := flag.Duration("timeout", 20*time.Minute, "hard deadline of the whole run")
 	flag.IntVar(&sc.IdleClients, "idle", sc.IdleClients, "connect: idle clients")
@@ -51,6 +51,9 @@ func main() {
 	flag.IntVar(&sc.HTTPClients, "http-clients", sc.HTTPClients, "fanout over polling and SSE: clients")
 	flag.IntVar(&sc.HTTPMessages, "http-messages", sc.HTTPMessages, "fanout over polling and SSE: broadcasts")
 	flag.IntVar(&sc.Size, "size", sc.Size, "payload bytes")
+	flag.DurationVar(&sc.SoakDuration, "soak", sc.SoakDuration, "soak: broadcast for this long, sampling RSS (0: no soak)")
+	flag.IntVar(&sc.SoakClients, "soak-clients", sc.SoakClients, "soak: clients")
+	flag.Float64Var(&sc.SoakRate, "soak-rate", sc.SoakRate, "soak: broadcasts per second")
 	flag.IntVar(&sc.SlowClients, "slow-clients", sc.SlowClients, "slow: reading clients (plus one that stops reading)")
 	flag.IntVar(&sc.SlowMessages, "slow-messages", sc.SlowMessages, "slow: broadcasts")
 	flag.IntVar(&sc.SlowSize, "slow-size", sc.SlowSize, "slow: bytes per broadcast")
