@@ -330,7 +330,8 @@ func Example_chat07Namespaces() {
 
 // Step 8: acknowledgements, both ways, with a timeout. A handler whose last parameter is a
 // [hub.Ack] answers the client's callback; [hub.Socket.EmitWithAck] waits for the client's
-// answer until its context is done (socket.timeout(ms).emitWithAck in Node).
+// answer until its context is done (socket.timeout(ms).emitWithAck in Node), and
+// [hub.BroadcastOperator.EmitWithAck] collects the answers of many clients.
 func Example_chat08Acks() {
 	srv := hub.New(nil)
 	sockets := make(chan *hub.Socket, 1)
@@ -371,17 +372,18 @@ func Example_chat08Acks() {
 	fmt.Println("server got:", status)
 
 	// No answer within the timeout, either way.
-	short, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+	wait, stop := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer stop()
-	_, err = c.EmitWithAck(short, "hold on")
+	_, err = c.EmitWithAck(wait, "hold on")
 	fmt.Println("client timed out:", errors.Is(err, context.DeadlineExceeded))
-	_, err = s.EmitWithAck(short, "nobody handles this")
-	fmt.Println("server timed out:", errors.Is(err, context.DeadlineExceeded))
+	// For a broadcast, Timeout bounds the wait and the answers come back as they are.
+	answers, err := srv.Timeout(100*time.Millisecond).EmitWithAck(ctx, "nobody handles this")
+	fmt.Println("server timed out:", errors.Is(err, context.DeadlineExceeded), "with", len(answers), "answers")
 	// Output:
 	// client got: delivered
 	// server got: yes
 	// client timed out: true
-	// server timed out: true
+	// server timed out: true with 0 answers
 }
 
 // Step 9: binary payloads. []byte values, at any depth, travel as binary attachments both
