@@ -31,7 +31,7 @@ func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		servePost(w, r, s)
 		return
 	}
-	pkts, err := s.Pull(r.Context())
+	pkts, err := s.Pull(r.Context(), nil)
 	switch {
 	case errors.Is(err, ErrOverlap):
 		w.WriteHeader(http.StatusBadRequest)

@@ -38,8 +38,10 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	h.Set("X-Accel-Buffering", "no") // let nginx-like proxies stream
 	started := false
 	var buf []byte
+	var pkts []packet.Packet
 	for {
-		pkts, err := s.Pull(r.Context())
+		var err error
+		pkts, err = s.Pull(r.Context(), pkts)
 		if errors.Is(err, ErrOverlap) && !started {
 			w.WriteHeader(http.StatusBadRequest)
 			return

@@ -38,8 +38,11 @@ type Session interface {
 	// Pull waits until packets are ready for this transport and returns all of them, in order.
 	// When the session has closed it returns its final packets (possibly none) with ErrClosed.
 	// A second Pull while one is waiting returns ErrOverlap and closes the session. It returns
-	// ctx.Err() when ctx is done first.
-	Pull(ctx context.Context) ([]packet.Packet, error)
+	// ctx.Err() when ctx is done first. reuse, when not nil, is the slice a previous Pull
+	// returned, done with: the session keeps its array for the next packets it queues, so a
+	// busy connection allocates nothing per batch.
+	Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error)
+	// Context is cancelled once the session has finished; a transport stops its I/O then.
 	// Receive handles packets that arrived from the client, in order. It returns an error when
 	// they made the session close (a bad packet, a close packet).
 	Receive(pkts ...packet.Packet) error
@@ -61,8 +64,7 @@ type Session interface {
 	Upgrade() error
 	// AbortUpgrade abandons the upgrade; the session stays on its old transport.
 	AbortUpgrade()
-	// Done is closed once the session has closed.
-	Done() <-chan struct{}
+	Context() context.Context
 }
 
 // Errors shared by the engine and the transports.

@@ -1,11 +1,14 @@
 package transport
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -15,7 +18,7 @@ import (
 
 // WebSocket carries one Engine.IO packet per WebSocket frame: text frames in text form, binary
 // messages as raw binary frames. A session can open on it directly or upgrade to it from
-// polling or SSE.
+// polling or SSE. The frames of packets queued together leave in one write.
 type WebSocket struct {
 	// UpgradeTimeout bounds the probe exchange of an upgrade; zero means 10s.
 	UpgradeTimeout time.Duration
@@ -34,8 +37,10 @@ func (WebSocket) Accepts(r *http.Request) bool {
 
 // Serve completes the WebSocket handshake, runs the probe exchange when the request upgrades
 // an existing session, then pumps packets both ways until the session or the connection ends.
+// It uses two goroutines, this one reading and one writing, and none once it returns.
 func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	cw := &corkWriter{ResponseWriter: w}
+	c, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
 		// Origin checks belong to the server's AllowRequest hook, as in Node.
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
@@ -48,33 +53,25 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		}
 		return
 	}
+	defer c.CloseNow()
 	c.SetReadLimit(s.MaxPayload())
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { // the connection lives as long as the session, not the request
-		select {
-		case <-s.Done():
-		case <-ctx.Done():
-		}
-		cancel()
-	}()
-	if s.Upgrading() {
-		if !t.probe(ctx, c, s) {
-			c.Close(websocket.StatusNormalClosure, "")
-			return
-		}
+	// The connection lives as long as the session, not the request: when the session
+	// finishes, whatever is blocked on the connection is released by closing it.
+	stop := context.AfterFunc(s.Context(), func() { c.CloseNow() })
+	defer stop()
+	if s.Upgrading() && !t.probe(s.Context(), c, s) {
+		c.Close(websocket.StatusNormalClosure, "")
+		return
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t.writeLoop(ctx, c, s)
-		cancel()
+		writeLoop(c, cw.conn, s)
 	}()
-	t.readLoop(ctx, c, s)
+	readLoop(c, s)
 	// The read side ends when the session closes or the connection breaks; the writer then
 	// flushes the final packets and closes, or stops once the session has finished.
 	<-done
-	c.CloseNow()
 }
 
 // probe runs the upgrade handshake: 2probe → 3probe, then 5. Anything else aborts the upgrade
@@ -111,22 +108,19 @@ func (t WebSocket) probe(ctx context.Context, c *websocket.Conn, s Session) bool
 	return true
 }
 
-func (WebSocket) readLoop(ctx context.Context, c *websocket.Conn, s Session) {
+func readLoop(c *websocket.Conn, s Session) {
+	// No deadline here: a finished session closes the connection, which ends the read.
+	ctx := context.Background()
 	for {
 		typ, data, err := c.Read(ctx)
 		if err != nil {
 			switch {
-			case ctx.Err() != nil: // the session ended first
-			case websocket.CloseStatus(err) != -1:
-				if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
-					s.Fail(ErrTooLarge)
-				} else {
-					s.Fail(ErrPeerClosed)
-				}
-			case errors.Is(err, websocket.ErrMessageTooBig):
+			case s.Context().Err() != nil: // the session ended first
+			case websocket.CloseStatus(err) == websocket.StatusMessageTooBig, errors.Is(err, websocket.ErrMessageTooBig):
 				s.Fail(ErrTooLarge)
 			default:
-				// The connection dropped without a close frame: Node calls it "transport close".
+				// A close frame, or the connection dropped without one: Node calls both
+				// "transport close".
 				s.Fail(fmt.Errorf("%w: %v", ErrPeerClosed, err))
 			}
 			return
@@ -144,20 +138,47 @@ func (WebSocket) readLoop(ctx context.Context, c *websocket.Conn, s Session) {
 	}
 }
 
-func (WebSocket) writeLoop(ctx context.Context, c *websocket.Conn, s Session) {
+// writeLoop writes what the session queues, one frame per packet, the frames of one batch in
+// one write(2).
+func writeLoop(c *websocket.Conn, conn *corkConn, s Session) {
+	// Writes block at most until the session finishes (which closes the connection): a
+	// context without a deadline spares coder/websocket a timer per frame.
+	ctx := context.Background()
+	var pkts []packet.Packet
+	var frame []byte
 	for {
-		pkts, err := s.Pull(ctx)
+		var err error
+		pkts, err = s.Pull(ctx, pkts)
 		if err != nil && !errors.Is(err, ErrClosed) {
-			return // ctx done: the read side saw the end
+			return
 		}
+		conn.cork()
 		for _, p := range pkts {
-			if p.Type == packet.Noop {
-				continue // never on a WebSocket
+			if p.Type == packet.Noop || p.Type == packet.Close {
+				// Never a noop on a WebSocket; and a close is the close frame, as in Node (a
+				// client reading a close packet right behind "41" would see the transport
+				// close before the namespace disconnect).
+				continue
 			}
-			if werr := writePacket(ctx, c, p); werr != nil {
+			var werr error
+			if p.Binary {
+				werr = c.Write(ctx, websocket.MessageBinary, p.Data)
+			} else {
+				frame = packet.AppendText(frame[:0], p)
+				werr = c.Write(ctx, websocket.MessageText, frame)
+			}
+			if werr != nil {
+				conn.uncork()
 				s.Fail(werr)
 				return
 			}
+		}
+		if uerr := conn.uncork(); uerr != nil {
+			s.Fail(uerr)
+			return
+		}
+		if cap(frame) > maxKeptBuffer {
+			frame = nil
 		}
 		if err != nil { // closed: the final packets are out
 			c.Close(websocket.StatusNormalClosure, "")
@@ -166,15 +187,71 @@ func (WebSocket) writeLoop(ctx context.Context, c *websocket.Conn, s Session) {
 	}
 }
 
-func writePacket(ctx context.Context, c *websocket.Conn, p packet.Packet) error {
-	if p.Binary {
-		return c.Write(ctx, websocket.MessageBinary, p.Data)
-	}
-	w, err := c.Writer(ctx, websocket.MessageText)
+// maxKeptBuffer bounds the buffers a connection keeps between batches, so that one large
+// message does not stay allocated for the connection's lifetime.
+const maxKeptBuffer = 64 << 10
+
+// corkWriter hands coder/websocket a connection whose writes can be held back and sent in
+// one go (a cork), by resetting the hijacked connection's buffered writer onto a corkConn.
+type corkWriter struct {
+	http.ResponseWriter
+	conn *corkConn
+}
+
+// Hijack takes the connection over from net/http, as http.Hijacker.
+func (w *corkWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	w.Write([]byte{byte(p.Type)})
-	w.Write(p.Data)
-	return w.Close()
+	if err := brw.Writer.Flush(); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	w.conn = &corkConn{Conn: nc}
+	brw.Writer.Reset(w.conn)
+	return w.conn, brw, nil
+}
+
+// Unwrap gives http.ResponseController the ResponseWriter underneath.
+func (w *corkWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// corkConn is a net.Conn whose writes, while corked, collect in a buffer that uncork sends
+// with one write.
+type corkConn struct {
+	net.Conn
+	mu     sync.Mutex // guards corked and buf, and orders writes
+	corked bool
+	buf    []byte
+}
+
+func (c *corkConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.corked {
+		c.buf = append(c.buf, p...)
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *corkConn) cork() {
+	c.mu.Lock()
+	c.corked = true
+	c.mu.Unlock()
+}
+
+func (c *corkConn) uncork() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.corked = false
+	if len(c.buf) == 0 {
+		return nil
+	}
+	_, err := c.Conn.Write(c.buf)
+	c.buf = c.buf[:0]
+	if cap(c.buf) > maxKeptBuffer {
+		c.buf = nil
+	}
+	return err
 }

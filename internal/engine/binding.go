@@ -20,13 +20,13 @@ var _ transport.Session = (*binding)(nil)
 
 var errUpgrade = errors.New("engine.io: upgrade not possible now")
 
-func (b *binding) ID() string            { return b.s.id }
-func (b *binding) MaxPayload() int64     { return b.s.srv.opts.MaxPayload }
-func (b *binding) Done() <-chan struct{} { return b.s.done }
-func (b *binding) Upgrading() bool       { return b.upgrading }
-func (b *binding) Fail(err error)        { b.s.fail(err) }
+func (b *binding) ID() string               { return b.s.id }
+func (b *binding) MaxPayload() int64        { return b.s.srv.opts.MaxPayload }
+func (b *binding) Context() context.Context { return b.s.ctx }
+func (b *binding) Upgrading() bool          { return b.upgrading }
+func (b *binding) Fail(err error)           { b.s.fail(err) }
 
-func (b *binding) Pull(ctx context.Context) ([]packet.Packet, error) {
+func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error) {
 	s := b.s
 	s.mu.Lock()
 	if s.pulling[b.name] {
@@ -62,7 +62,8 @@ func (b *binding) Pull(ctx context.Context) ([]packet.Packet, error) {
 				return pkts, nil
 			}
 			pkts := s.queue
-			s.queue, s.queued = nil, 0
+			clear(reuse) // drop the references to packets already written
+			s.queue, s.queued = reuse[:0], 0
 			s.mu.Unlock()
 			if closing {
 				return pkts, transport.ErrClosed
