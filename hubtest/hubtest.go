@@ -107,9 +107,11 @@ func (s *Server) Close() {
 	managers := s.managers
 	s.managers = nil
 	s.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, m := range managers {
-		m.Close()
+		wg.Go(func() { m.Close() })
 	}
+	wg.Wait()
 	s.hub.Close()
 	s.http.Close()
 }
