@@ -72,7 +72,6 @@ type client struct {
 
 	stalled atomic.Bool   // WebSocket: the read loop stops reading (a client that stopped reading)
 	unstall chan struct{} // closed to resume reading
-	readErr error         // why the read loop ended; set before done is closed
 }
 
 // newHTTPClient returns an HTTP client for many concurrent sessions to one host.
@@ -281,13 +280,11 @@ func (c *client) wsLoop() {
 			select {
 			case <-c.unstall:
 			case <-c.ctx.Done():
-				c.readErr = c.ctx.Err()
 				return
 			}
 		}
 		typ, b, err := c.ws.Read(c.ctx)
 		if err != nil {
-			c.readErr = err
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}
