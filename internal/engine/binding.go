@@ -56,15 +56,18 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 				pkts := s.queue[:last:last]
 				s.queue = s.queue[last:]
 				s.queued = size(s.queue)
-				s.drain = false // drained: the session is gone for later requests
 				s.mu.Unlock()
-				s.srv.remove(s)
 				return pkts, nil
 			}
 			pkts := s.queue
 			clear(reuse) // drop the references to packets already written
 			s.queue, s.queued = reuse[:0], 0
+			drained := closing && s.drain
+			s.drain = false
 			s.mu.Unlock()
+			if drained { // the final packet is out: the session is gone for later requests
+				s.srv.remove(s)
+			}
 			if closing {
 				return pkts, transport.ErrClosed
 			}
@@ -136,7 +139,7 @@ func (b *binding) Probe() error {
 	s := b.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !b.upgrading || s.state != stateOpen || s.probed {
+	if !b.upgrading || !s.movable() || s.probed {
 		return errUpgrade
 	}
 	s.probed = true
@@ -147,7 +150,7 @@ func (b *binding) Probe() error {
 func (b *binding) Upgrade() error {
 	s := b.s
 	s.mu.Lock()
-	if !b.upgrading || !s.probed || s.state != stateOpen {
+	if !b.upgrading || !s.probed || !s.movable() {
 		s.mu.Unlock()
 		return errUpgrade
 	}
@@ -174,4 +177,11 @@ func (b *binding) AbortUpgrade() {
 		s.probed = false
 		s.probeCh = make(chan struct{})
 	}
+}
+
+// movable reports whether the session may change transport: while open, and while an
+// explicit close still has packets to flush (Node lets an upgrade complete while a socket is
+// closing, and flushes on the new transport). s.mu must be held.
+func (s *Session) movable() bool {
+	return s.state == stateOpen || (s.state == stateClosing && s.drain)
 }

@@ -327,8 +327,40 @@ func TestCloseSendsQueuedPacketsFirst(t *testing.T) {
 	if r := <-e.reasons; r != engine.ReasonForcedClose {
 		t.Fatalf("reason %q", r)
 	}
+	// As in Node, the close packet waits for the next poll; after it the session is gone.
+	if code, body := get(t, u); code != 200 || body != "1" {
+		t.Fatalf("next poll: %d %q; want the close packet", code, body)
+	}
 	if code, _ := get(t, u); code != 400 {
 		t.Fatalf("poll after close: %d; want 400", code)
+	}
+}
+
+// A server close while the client is moving to WebSocket: the upgrade completes and the
+// queued packets go out on the WebSocket before the close frame (Node's behaviour).
+func TestCloseDuringUpgrade(t *testing.T) {
+	ts, e, _ := newServer(t, nil)
+	o := handshake(t, ts.URL)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket&sid="+o.SID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	write(t, c, "2probe")
+	if got := read(t, c); got != "3probe" {
+		t.Fatalf("got %q", got)
+	}
+	s := e.last()
+	s.Send(engine.Packet{Type: engine.Message, Data: []byte("last words")})
+	s.Close(engine.ReasonShutdown)
+	write(t, c, "5")
+	if got := read(t, c); got != "4last words" {
+		t.Fatalf("got %q; want the packet queued before the close", got)
+	}
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("read: %v; want the close frame", err)
 	}
 }
 

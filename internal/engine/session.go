@@ -46,7 +46,7 @@ type Session struct {
 	queue      []Packet
 	queued     int             // bytes in queue
 	final      bool            // the last packet queued is the close's final packet
-	drain      bool            // closing, and packets queued before the close still wait for a poll
+	drain      bool            // closing, and what was queued (the final packet included) still waits for the transport
 	pulling    map[string]bool // transports with a Pull in progress
 	posting    bool
 	active     int  // transport requests being served
@@ -135,9 +135,11 @@ func (s *Session) wake() {
 }
 
 // close starts closing: final is queued for the transport, and the session finishes once no
-// request is being served. With drain, packets queued before the close are still handed to the
-// next poll (Node closes such a socket on "drain"); otherwise, or once they are out, the
-// session leaves the server's table and later requests get "Session ID unknown", as in Node.
+// request is being served. With drain (an explicit close), what is queued — final included —
+// is still handed to the transport, to the next poll if none is waiting, as Node does; only
+// then, or after flushTimeout, does the session leave the server's table. Otherwise (a ping
+// timeout, a broken transport) it leaves at once, and later requests get "Session ID
+// unknown", as in Node.
 func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	s.mu.Lock()
 	if s.state != stateOpen {
@@ -147,7 +149,7 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	s.state = stateClosing
 	s.reason, s.cause = reason, cause
 	s.stopTimers()
-	s.drain = drain && len(s.queue) > 0
+	s.drain = drain && (final != nil || len(s.queue) > 0)
 	if final != nil {
 		s.queue = append(s.queue, *final)
 		s.final = true
