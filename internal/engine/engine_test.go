@@ -454,3 +454,18 @@ func TestCORS(t *testing.T) {
 		t.Fatalf("a foreign origin got CORS headers: %v", res.Header)
 	}
 }
+
+// A polling client that is gone does not hold Shutdown up: its session waits briefly for a
+// poll to take the close packet, then finishes.
+func TestShutdownWithAbsentPollingClient(t *testing.T) {
+	ts, e, srv := newServer(t, nil)
+	handshake(t, ts.URL) // and never poll again
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v; want it done before the 3 s deadline", err)
+	}
+	if r := <-e.reasons; r != engine.ReasonShutdown {
+		t.Fatalf("reason %q", r)
+	}
+}

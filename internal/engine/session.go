@@ -20,8 +20,13 @@ const (
 )
 
 // flushTimeout bounds how long a closing session waits for its transport to write the final
-// packets before it is torn down regardless.
-const flushTimeout = 5 * time.Second
+// packets before it is torn down regardless; pollTimeout, how long it waits for a poll to
+// come and take them when no request is open (a live client polls again at once; Node waits
+// 30 s, but does not make its close wait for that).
+const (
+	flushTimeout = 5 * time.Second
+	pollTimeout  = 1 * time.Second
+)
 
 // Session is one Engine.IO session. Its methods are safe for concurrent use.
 type Session struct {
@@ -137,7 +142,7 @@ func (s *Session) wake() {
 // close starts closing: final is queued for the transport, and the session finishes once no
 // request is being served. With drain (an explicit close), what is queued — final included —
 // is still handed to the transport, to the next poll if none is waiting, as Node does; only
-// then, or after flushTimeout, does the session leave the server's table. Otherwise (a ping
+// then, or after flushTimeout (pollTimeout when no request is open), does the session leave the server's table. Otherwise (a ping
 // timeout, a broken transport) it leaves at once, and later requests get "Session ID
 // unknown", as in Node.
 func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
@@ -155,8 +160,11 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 		s.final = true
 	}
 	idle := s.active == 0 && !s.drain
-	if !idle {
+	switch {
+	case s.active > 0:
 		s.flushTimer = time.AfterFunc(flushTimeout, s.finish)
+	case s.drain:
+		s.flushTimer = time.AfterFunc(pollTimeout, s.finish)
 	}
 	drained := !s.drain
 	s.mu.Unlock()
