@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type Result struct {
 	Elapsed   time.Duration // of the measured phase
 	P50, P99  time.Duration // handshake, delivery or round-trip latency
 	CPU       time.Duration // server CPU time (user+system) during the measured phase
+	ToolCPU   time.Duration // the load tool's own CPU time during the measured phase
 	RSSGrowth int64         // server RSS growth in bytes (connect: with every client idle)
 	// Disconnected (slow): the server closed the connection of the client that stopped
 	// reading.
@@ -73,9 +75,9 @@ func (r Result) RSSPer() float64 {
 }
 
 func (r Result) String() string {
-	s := fmt.Sprintf("%-8s %-5s %-9s n=%-5d count=%-7d %8.0f/s p50=%-9v p99=%-9v cpu=%-8v cpu/op=%-8v rss/client=%.1fKB",
+	s := fmt.Sprintf("%-8s %-5s %-9s n=%-5d count=%-7d %8.0f/s p50=%-9v p99=%-9v cpu=%-8v cpu/op=%-8v rss/client=%.1fKB tool-cpu=%v",
 		r.Scenario, r.Target, r.Transport, r.Clients, r.Count, r.Rate(), r.P50.Round(10*time.Microsecond),
-		r.P99.Round(10*time.Microsecond), r.CPU, r.CPUPer(), r.RSSPer()/1024)
+		r.P99.Round(10*time.Microsecond), r.CPU, r.CPUPer(), r.RSSPer()/1024, r.ToolCPU)
 	if n := len(r.RSSSamples); n > 0 {
 		s += fmt.Sprintf(" rss: first %.1fMB, at 1/5 %.1fMB, last %.1fMB", float64(r.RSSSamples[0])/(1<<20),
 			float64(r.RSSSamples[n/5])/(1<<20), float64(r.RSSSamples[n-1])/(1<<20))
@@ -188,10 +190,11 @@ func closeAll(clients []*client) {
 
 // measure brackets the measured phase: server CPU and RSS before and after.
 type measure struct {
-	pid   int
-	start time.Time
-	cpu   time.Duration
-	rss   int64
+	pid     int
+	start   time.Time
+	cpu     time.Duration
+	rss     int64
+	toolCPU time.Duration
 }
 
 func startMeasure(pid int, onMeasure func()) measure {
@@ -202,6 +205,7 @@ func startMeasure(pid int, onMeasure func()) measure {
 	if pid > 0 {
 		m.cpu, m.rss, _ = ReadProc(pid)
 	}
+	m.toolCPU, _, _ = ReadProc(os.Getpid())
 	m.start = time.Now()
 	return m
 }
@@ -209,6 +213,9 @@ func startMeasure(pid int, onMeasure func()) measure {
 // stop fills r.Elapsed and r.CPU, and returns the RSS growth.
 func (m measure) stop(r *Result) int64 {
 	r.Elapsed = time.Since(m.start)
+	if tool, _, err := ReadProc(os.Getpid()); err == nil {
+		r.ToolCPU = tool - m.toolCPU
+	}
 	if m.pid <= 0 {
 		return 0
 	}
