@@ -615,10 +615,19 @@ func Slow(ctx context.Context, t Target, cfg Config) Result {
 	}
 	// Read what the server still has for the stalled client, for a bounded time.
 	close(slow.unstall)
-	select {
-	case <-slow.done:
-		r.Disconnected = true
-	case <-time.After(3 * time.Second):
+	deadline := time.After(3 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for slowGot.Load() < int64(cfg.Messages) {
+		select {
+		case <-slow.done:
+			r.Disconnected = true
+			break wait
+		case <-deadline:
+			break wait
+		case <-tick.C:
+		}
 	}
 	r.Count = slowGot.Load()
 	r.Err = errors.Join(r.Err, err, s.errs.err())
