@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 )
 
 // This file holds a small JSON scanner. It never allocates on the plain paths, and it bounds
@@ -196,9 +197,10 @@ func keyIs(key []byte, name string) bool {
 
 // unquote decodes a raw JSON string (quotes included); it returns "" if key is malformed.
 func unquote(key []byte) string {
-	if bytes.IndexByte(key, '\\') < 0 {
+	if bytes.IndexByte(key, '\\') < 0 && utf8.Valid(key) {
 		return string(key[1 : len(key)-1])
 	}
+	// Escapes, or invalid UTF-8 that encoding/json turns into U+FFFD: let it decide.
 	var s string
 	if json.Unmarshal(key, &s) != nil {
 		return ""
