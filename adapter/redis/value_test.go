@@ -65,10 +65,10 @@ var notepackBugs = map[string]bool{
 func TestMsgpackDecodeAsNotepack(t *testing.T) {
 	t.Parallel()
 	for name, c := range loadFixtures(t).Values {
+		if notepackBugs[name] {
+			continue // notepack.io bug: we diverge on purpose (see notepackBugs)
+		}
 		t.Run(name, func(t *testing.T) {
-			if notepackBugs[name] {
-				t.Skip("notepack.io bug: diverging on purpose")
-			}
 			v, err := parseMsgpack(unhex(t, c.Msgpack))
 			if err != nil {
 				t.Fatalf("parseMsgpack: %v", err)
@@ -91,10 +91,10 @@ func TestMsgpackDecodeAsNotepack(t *testing.T) {
 func TestJSONToMsgpackAsNode(t *testing.T) {
 	t.Parallel()
 	for _, c := range loadFixtures(t).JSON {
+		if notepackBugs[c.Text] {
+			continue // notepack.io bug: we diverge on purpose (see notepackBugs)
+		}
 		t.Run(c.Text, func(t *testing.T) {
-			if notepackBugs[c.Text] {
-				t.Skip("notepack.io bug: diverging on purpose")
-			}
 			v, err := parseJSON([]byte(c.Text))
 			if err != nil {
 				t.Fatalf("parseJSON: %v", err)

@@ -201,11 +201,11 @@ func TestNoSourceMaps(t *testing.T) {
 func TestBuildUpToDate(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		t.Fatal("node is not installed: run .ci/deps")
 	}
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	if _, err := os.Stat(filepath.Join(root, "js", "node_modules", "esbuild")); err != nil {
-		t.Skip("js/node_modules has no esbuild: run npm ci --prefix js")
+		t.Fatal("js/node_modules has no esbuild: run npm ci --prefix js")
 	}
 	cmd := exec.Command(node, "js/client/build.mjs", "--check")
 	cmd.Dir = root
