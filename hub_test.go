@@ -117,6 +117,8 @@ func TestEventsTyped(t *testing.T) {
 			calls <- string(b)
 		})
 		s.On("fails", func(string) error { return errors.New("nope") })
+		s.On("str", func(m string) { calls <- "str " + m })
+		s.On("strack", func(m string, ack hub.Ack) { ack(m + "!") })
 		s.On("panics", func() { panic("boom") })
 		s.OnAny(func(event string, args hub.Args) { calls <- "any " + event + " " + args.String() })
 	})
@@ -143,6 +145,17 @@ func TestEventsTyped(t *testing.T) {
 	recv(t, calls)
 	err := recv(t, errs)
 	hasPrefix(t, "decode error", err.Error(), "typed: hub: event arguments do not fit the handler")
+
+	// The non-reflective shapes decode as the others do.
+	c.send(`42["str"]`)
+	recv(t, calls)
+	equal(t, "str missing", recv(t, calls), "str ")
+	c.send(`42["str",5]`)
+	recv(t, calls)
+	hasPrefix(t, "str decode error", recv(t, errs).Error(), "str: hub: event arguments do not fit the handler")
+	c.send(`427["strack","x"]`)
+	recv(t, calls)
+	c.expect(`437["x!"]`)
 
 	c.send(`42["fails","x"]`)
 	recv(t, calls)
