@@ -12,17 +12,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/hubkit/hub/_examples/chat/chatapp"
 )
@@ -48,32 +45,7 @@ func main() {
 }
 
 // run serves the chat on addr, calling listening once it accepts connections, until ctx is
-// done; then it shuts down: the Socket.IO server first (clients are told, handlers finish),
-// then the HTTP server.
+// done; then it shuts down gracefully (see chatapp.Serve).
 func run(ctx context.Context, addr string, listening func(net.Addr)) error {
-	srv, handler := chatapp.New(nil)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	listening(ln.Addr())
-
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		srv.Close()
-		return err
-	case <-ctx.Done():
-	}
-	log.Print("chat: shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = errors.Join(srv.Shutdown(shutdownCtx), hs.Shutdown(shutdownCtx))
-	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
-		err = errors.Join(err, serveErr)
-	}
-	return err
+	return chatapp.Serve(ctx, addr, nil, listening)
 }

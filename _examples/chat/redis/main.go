@@ -18,12 +18,10 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -81,35 +79,10 @@ func run(ctx context.Context, addr, redisAddr string, listening func(net.Addr)) 
 		return fmt.Errorf("redis at %s: %w", redisAddr, err)
 	}
 
-	srv, handler := chatapp.New(&hub.Options{
+	return chatapp.Serve(ctx, addr, &hub.Options{
 		Adapter: redis.NewAdapter(rdb, nil),
 		// The Engine.IO session id in a cookie, for a load balancer that routes by cookie:
 		// every request of a polling or SSE session must reach the process that owns it.
 		Cookie: "io",
-	})
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		srv.Close()
-		return err
-	}
-	listening(ln.Addr())
-
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-
-	select {
-	case err := <-served:
-		srv.Close()
-		return err
-	case <-ctx.Done():
-	}
-	log.Print("chat: shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = errors.Join(srv.Shutdown(shutdownCtx), hs.Shutdown(shutdownCtx))
-	if serveErr := <-served; !errors.Is(serveErr, http.ErrServerClosed) {
-		err = errors.Join(err, serveErr)
-	}
-	return err
+	}, listening)
 }
