@@ -184,16 +184,8 @@ func TestUpgradeToWebSocket(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	wsURL := "ws" + strings.TrimPrefix(ts.URL, "http") + "/?EIO=4&transport=websocket&sid=" + o.SID
-	c, _, err := websocket.Dial(ctx, wsURL, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	write(t, c, "2probe")
-	if got := read(t, c); got != "3probe" {
-		t.Fatalf("got %q; want 3probe", got)
-	}
+	c := dialWS(t, ts.URL, "&sid="+o.SID)
+	probe(t, c)
 	if got := <-parked; got != "6" {
 		t.Fatalf("parked poll: got %q; want 6", got)
 	}
@@ -235,15 +227,32 @@ func read(t *testing.T, c *websocket.Conn) string {
 	return string(b)
 }
 
-func TestWebSocketOnly(t *testing.T) {
-	ts, e, _ := newServer(t, &engine.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 5 * time.Second})
+// dialWS opens a WebSocket to the engine at base with query (sid=… for an upgrade), closed
+// at the end of the test.
+func dialWS(t *testing.T, base, query string) *websocket.Conn {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/?EIO=4&transport=websocket"+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.CloseNow()
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// probe runs the first half of an upgrade: 2probe, answered 3probe.
+func probe(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	write(t, c, "2probe")
+	if got := read(t, c); got != "3probe" {
+		t.Fatalf("got %q; want 3probe", got)
+	}
+}
+
+func TestWebSocketOnly(t *testing.T) {
+	ts, e, _ := newServer(t, &engine.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 5 * time.Second})
+	c := dialWS(t, ts.URL, "")
 	open := read(t, c)
 	var o openPacket
 	if open[0] != '0' || json.Unmarshal([]byte(open[1:]), &o) != nil || len(o.Upgrades) != 0 || o.PingInterval != 50 {
@@ -343,15 +352,8 @@ func TestCloseDuringUpgrade(t *testing.T) {
 	o := handshake(t, ts.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket&sid="+o.SID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	write(t, c, "2probe")
-	if got := read(t, c); got != "3probe" {
-		t.Fatalf("got %q", got)
-	}
+	c := dialWS(t, ts.URL, "&sid="+o.SID)
+	probe(t, c)
 	s := e.last()
 	s.Send(engine.Packet{Type: engine.Message, Data: []byte("last words")})
 	s.Close(engine.ReasonShutdown)
@@ -395,11 +397,7 @@ func TestWebSocketServerClose(t *testing.T) {
 	ts, e, _ := newServer(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
+	c := dialWS(t, ts.URL, "")
 	read(t, c) // open
 	sending := make(chan struct{})
 	go func() {

@@ -2,14 +2,11 @@ package engine_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/hubkit/hub/internal/engine"
 )
@@ -104,17 +101,8 @@ func TestSSEUpgradeToWebSocket(t *testing.T) {
 	open, _ := st.next(t)
 	var o openPacket
 	json.Unmarshal([]byte(open[1:]), &o)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/?EIO=4&transport=websocket&sid="+o.SID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.CloseNow()
-	write(t, c, "2probe")
-	if got := read(t, c); got != "3probe" {
-		t.Fatalf("got %q", got)
-	}
+	c := dialWS(t, ts.URL, "&sid="+o.SID)
+	probe(t, c)
 	if _, more := st.next(t); more {
 		t.Fatal("the SSE stream must end once the probe succeeded")
 	}
