@@ -58,7 +58,7 @@ func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err e
 				w.release()
 				return dst, nil, fmt.Errorf("parser: %w", &json.UnsupportedValueError{Str: strconv.FormatFloat(a, 'g', -1, 64)})
 			}
-			w.dst = appendFloat(w.dst, a)
+			w.dst = AppendFloat(w.dst, a)
 		case []byte:
 			w.bytes(a)
 		default:
@@ -418,8 +418,9 @@ func appendRaw(dst, raw []byte) []byte {
 	return append(dst, raw...)
 }
 
-// appendFloat appends f as encoding/json (and JSON.stringify) writes a float64.
-func appendFloat(dst []byte, f float64) []byte {
+// AppendFloat appends f, a finite number, as encoding/json (and JSON.stringify) writes a
+// float64. The Redis adapter's JSON writer shares it.
+func AppendFloat(dst []byte, f float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
