@@ -31,6 +31,7 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		servePost(w, r, s)
 		return
 	}
+	s.Stream()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

@@ -42,6 +42,10 @@ type Session interface {
 	// returned, done with: the session keeps its array for the next packets it queues, so a
 	// busy connection allocates nothing per batch.
 	Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error)
+	// Stream declares this request a stream that calls Pull again and again (SSE): from its
+	// first Pull until the request ends — between Pulls too — a Pull by another request on the
+	// same transport is an overlap.
+	Stream()
 	// Context is cancelled once the session has finished; a transport stops its I/O then.
 	// Receive handles packets that arrived from the client, in order. It returns an error when
 	// they made the session close (a bad packet, a close packet).

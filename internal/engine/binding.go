@@ -14,6 +14,8 @@ type binding struct {
 	name      string // the transport serving the request
 	upgrading bool   // the request takes the session over from another transport
 	counted   bool   // the request counts as active (set when an upgrade completes)
+	stream    bool   // the request pulls many times (Stream was called)
+	holds     bool   // the stream holds the session's downward direction (s.held)
 }
 
 var _ transport.Session = (*binding)(nil)
@@ -25,16 +27,32 @@ func (b *binding) MaxPayload() int64        { return b.s.srv.opts.MaxPayload }
 func (b *binding) Context() context.Context { return b.s.ctx }
 func (b *binding) Upgrading() bool          { return b.upgrading }
 func (b *binding) Fail(err error)           { b.s.fail(err) }
+func (b *binding) Stream()                  { b.stream = true }
+
+// release lets another request pull once a stream has ended.
+func (b *binding) release() {
+	if !b.holds {
+		return
+	}
+	b.s.mu.Lock()
+	if b.s.held == b.name {
+		b.s.held = ""
+	}
+	b.s.mu.Unlock()
+}
 
 func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error) {
 	s := b.s
 	s.mu.Lock()
-	if s.pulling[b.name] {
+	if s.pulling[b.name] || (s.held == b.name && !b.holds) {
 		s.mu.Unlock()
 		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close}, false)
 		return nil, transport.ErrOverlap
 	}
 	s.pulling[b.name] = true
+	if b.stream && !b.holds { // between its Pulls too, the stream is the one pulling
+		s.held, b.holds = b.name, true
+	}
 	defer func() {
 		s.mu.Lock()
 		delete(s.pulling, b.name)

@@ -133,6 +133,7 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Tra
 	srv.track.add()
 	defer srv.track.done()
 	t.Serve(w, r, b)
+	b.release()
 }
 
 // serveSession routes a request that names an existing session.

@@ -53,6 +53,7 @@ type Session struct {
 	final      bool            // the last packet queued is the close's final packet
 	drain      bool            // closing, and what was queued (the final packet included) still waits for the transport
 	pulling    map[string]bool // transports with a Pull in progress
+	held       string          // the transport whose stream request is open (see binding.Stream)
 	posting    bool
 	active     int  // transport requests being served
 	upgrading  bool // a request is taking the session to another transport
