@@ -3,6 +3,7 @@ package transport
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -39,7 +40,7 @@ func (WebSocket) Accepts(r *http.Request) bool {
 // an existing session, then pumps packets both ways until the session or the connection ends.
 // It uses two goroutines, this one reading and one writing, and none once it returns.
 func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
-	cw := &corkWriter{ResponseWriter: w}
+	cw := &lockedWriter{ResponseWriter: w}
 	c, err := websocket.Accept(cw, r, &websocket.AcceptOptions{
 		// Origin checks belong to the server's AllowRequest hook, as in Node.
 		InsecureSkipVerify: true,
@@ -139,20 +140,22 @@ func readLoop(c *websocket.Conn, s Session) {
 }
 
 // writeLoop writes what the session queues, one frame per packet, the frames of one batch in
-// one write(2).
-func writeLoop(c *websocket.Conn, conn *corkConn, s Session) {
-	// Writes block at most until the session finishes (which closes the connection): a
-	// context without a deadline spares coder/websocket a timer per frame.
+// one write(2). It builds the frames itself — a server frame is unmasked, its header two to
+// ten bytes — rather than through websocket.Conn.Write, whose per-message lock and writer
+// reset cost more than the write(2); coder/websocket still writes its control frames (pong,
+// close) on the same connection, whole and in between batches (conn orders the writes).
+func writeLoop(c *websocket.Conn, conn *lockedConn, s Session) {
+	// Writes block at most until the session finishes (which closes the connection).
 	ctx := context.Background()
 	var pkts []packet.Packet
-	var frame []byte
+	var batch []byte
 	for {
 		var err error
 		pkts, err = s.Pull(ctx, pkts)
 		if err != nil && !errors.Is(err, ErrClosed) {
 			return
 		}
-		conn.cork()
+		batch = batch[:0]
 		for _, p := range pkts {
 			if p.Type == packet.Noop || p.Type == packet.Close {
 				// Never a noop on a WebSocket; and a close is the close frame, as in Node (a
@@ -160,25 +163,22 @@ func writeLoop(c *websocket.Conn, conn *corkConn, s Session) {
 				// close before the namespace disconnect).
 				continue
 			}
-			var werr error
 			if p.Binary {
-				werr = c.Write(ctx, websocket.MessageBinary, p.Data)
+				batch = appendFrameHeader(batch, opBinary, len(p.Data))
+				batch = append(batch, p.Data...)
 			} else {
-				frame = packet.AppendText(frame[:0], p)
-				werr = c.Write(ctx, websocket.MessageText, frame)
+				batch = appendFrameHeader(batch, opText, 1+len(p.Data))
+				batch = packet.AppendText(batch, p)
 			}
-			if werr != nil {
-				conn.uncork()
+		}
+		if len(batch) > 0 {
+			if _, werr := conn.Write(batch); werr != nil {
 				s.Fail(werr)
 				return
 			}
 		}
-		if uerr := conn.uncork(); uerr != nil {
-			s.Fail(uerr)
-			return
-		}
-		if cap(frame) > maxKeptBuffer {
-			frame = nil
+		if cap(batch) > maxKeptBuffer {
+			batch = nil
 		}
 		if err != nil { // closed: the final packets are out
 			c.Close(websocket.StatusNormalClosure, "")
@@ -187,19 +187,39 @@ func writeLoop(c *websocket.Conn, conn *corkConn, s Session) {
 	}
 }
 
+// WebSocket opcodes (RFC 6455 §5.2) of the frames writeLoop builds.
+const (
+	opText   = 0x1
+	opBinary = 0x2
+)
+
+// appendFrameHeader appends the header of a final, unmasked frame (server to client, RFC 6455
+// §5.2) carrying n bytes.
+func appendFrameHeader(b []byte, opcode byte, n int) []byte {
+	b = append(b, 0x80|opcode)
+	switch {
+	case n < 126:
+		return append(b, byte(n))
+	case n <= 0xffff:
+		return append(b, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
+	}
+}
+
 // maxKeptBuffer bounds the buffers a connection keeps between batches, so that one large
 // message does not stay allocated for the connection's lifetime.
 const maxKeptBuffer = 64 << 10
 
-// corkWriter hands coder/websocket a connection whose writes can be held back and sent in
-// one go (a cork), by resetting the hijacked connection's buffered writer onto a corkConn.
-type corkWriter struct {
+// lockedWriter hands coder/websocket the hijacked connection wrapped in a lockedConn, by
+// resetting the buffered writer net/http hands over onto it.
+type lockedWriter struct {
 	http.ResponseWriter
-	conn *corkConn
+	conn *lockedConn
 }
 
 // Hijack takes the connection over from net/http, as http.Hijacker.
-func (w *corkWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *lockedWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	nc, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
@@ -208,50 +228,23 @@ func (w *corkWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		nc.Close()
 		return nil, nil, err
 	}
-	w.conn = &corkConn{Conn: nc}
+	w.conn = &lockedConn{Conn: nc}
 	brw.Writer.Reset(w.conn)
 	return w.conn, brw, nil
 }
 
 // Unwrap gives http.ResponseController the ResponseWriter underneath.
-func (w *corkWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *lockedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// corkConn is a net.Conn whose writes, while corked, collect in a buffer that uncork sends
-// with one write.
-type corkConn struct {
+// lockedConn is a net.Conn whose writes do not interleave: coder/websocket's control frames
+// (each one Write, flushed whole) and writeLoop's batches of frames.
+type lockedConn struct {
 	net.Conn
-	mu     sync.Mutex // guards corked and buf, and orders writes
-	corked bool
-	buf    []byte
+	mu sync.Mutex
 }
 
-func (c *corkConn) Write(p []byte) (int, error) {
+func (c *lockedConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.corked {
-		c.buf = append(c.buf, p...)
-		return len(p), nil
-	}
 	return c.Conn.Write(p)
-}
-
-func (c *corkConn) cork() {
-	c.mu.Lock()
-	c.corked = true
-	c.mu.Unlock()
-}
-
-func (c *corkConn) uncork() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.corked = false
-	if len(c.buf) == 0 {
-		return nil
-	}
-	_, err := c.Conn.Write(c.buf)
-	c.buf = c.buf[:0]
-	if cap(c.buf) > maxKeptBuffer {
-		c.buf = nil
-	}
-	return err
 }

@@ -467,3 +467,67 @@ func TestShutdownWithAbsentPollingClient(t *testing.T) {
 		t.Fatalf("reason %q", r)
 	}
 }
+
+// TestWebSocketFrames checks the frames the WebSocket transport builds itself around every
+// length-encoding boundary of RFC 6455, text and binary, with the client's pings (answered by
+// coder/websocket's pongs on the same connection) going on in between.
+func TestWebSocketFrames(t *testing.T) {
+	ts, _, _ := newServer(t, &engine.Options{PingInterval: time.Hour})
+	c := dialWS(t, ts.URL, "")
+	c.SetReadLimit(1 << 20)
+	if open := read(t, c); open[0] != '0' {
+		t.Fatalf("open: %q", open)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	type result struct {
+		n   int
+		err error
+	}
+	pings := make(chan result, 1)
+	stop := make(chan struct{})
+	go func() {
+		for n := 0; ; n++ {
+			if n > 0 {
+				select {
+				case <-stop:
+					pings <- result{n, nil}
+					return
+				default:
+				}
+			}
+			if err := c.Ping(ctx); err != nil {
+				pings <- result{n, err}
+				return
+			}
+		}
+	}()
+	// A text frame carries the packet type and the data: 1+n bytes.
+	for _, n := range []int{0, 124, 125, 126, 65534, 65535, 65536, 200000} {
+		data := strings.Repeat("x", n)
+		for _, typ := range []websocket.MessageType{websocket.MessageText, websocket.MessageBinary} {
+			msg := data
+			if typ == websocket.MessageText {
+				msg = "4" + data
+			}
+			if err := c.Write(ctx, typ, []byte(msg)); err != nil {
+				t.Fatal(err)
+			}
+			gotTyp, got, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("n=%d %v: %v", n, typ, err)
+			}
+			if gotTyp != typ || string(got) != msg {
+				t.Fatalf("n=%d: got %v of %d bytes; want %v of %d", n, gotTyp, len(got), typ, len(msg))
+			}
+		}
+	}
+	// A pong is read by a reader: keep one running until the pinger is done.
+	close(stop)
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer stopRead()
+	go c.Read(readCtx)
+	if r := <-pings; r.err != nil || r.n == 0 {
+		t.Fatalf("after %d pings: %v", r.n, r.err)
+	}
+}
