@@ -14,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/coder/websocket"
 )
 
 // Transports the load tool speaks.
@@ -54,15 +52,17 @@ func (e *errorLog) err() error {
 // Its read loop (one goroutine) answers pings and hands every Socket.IO packet after the
 // namespace CONNECT to onPacket, on that goroutine.
 type client struct {
-	kind     string
-	base     string // http://127.0.0.1:port
-	hc       *http.Client
-	errs     *errorLog
-	onPacket func(p string) // Socket.IO packet text (the engine "4" stripped)
+	kind string
+	base string // http://127.0.0.1:port
+	hc   *http.Client
+	errs *errorLog
+	// onPacket gets each Socket.IO packet's text (the engine "4" stripped). p is only valid
+	// during the call (over WebSocket it is the read buffer): copy what must be kept.
+	onPacket func(p []byte)
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	ws     *websocket.Conn
+	ws     *wsConn
 	sid    string
 	postMu sync.Mutex // one POST at a time per session (polling, SSE)
 
@@ -86,7 +86,7 @@ func newHTTPClient() *http.Client {
 
 // dial opens a session over kind and joins namespace "/"; it returns once the server's
 // CONNECT arrived. onPacket may be nil until then only if no event can arrive before.
-func dial(ctx context.Context, kind, base string, hc *http.Client, errs *errorLog, onPacket func(string)) (*client, error) {
+func dial(ctx context.Context, kind, base string, hc *http.Client, errs *errorLog, onPacket func([]byte)) (*client, error) {
 	c := &client{kind: kind, base: base, hc: hc, errs: errs, onPacket: onPacket,
 		connected: make(chan struct{}), done: make(chan struct{}), unstall: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(ctx)
@@ -123,22 +123,23 @@ func (c *client) open() error {
 	switch c.kind {
 	case WebSocket:
 		u := "ws" + strings.TrimPrefix(c.url(false), "http")
-		conn, _, err := websocket.Dial(c.ctx, u, &websocket.DialOptions{HTTPClient: c.hc})
+		conn, err := dialWS(c.ctx, u)
 		if err != nil {
 			return err
 		}
-		conn.SetReadLimit(1 << 20)
-		typ, b, err := conn.Read(c.ctx)
+		// The end of the session's context ends the connection (and so its read loop).
+		context.AfterFunc(c.ctx, func() { conn.close() })
+		typ, b, err := conn.readMessage()
 		if err != nil {
-			conn.CloseNow()
+			conn.close()
 			return err
 		}
-		if typ != websocket.MessageText {
-			conn.CloseNow()
+		if typ != opText {
+			conn.close()
 			return errors.New("websocket: first frame is binary")
 		}
 		if err := c.parseOpen(string(b)); err != nil {
-			conn.CloseNow()
+			conn.close()
 			return err
 		}
 		c.ws = conn
@@ -148,7 +149,7 @@ func (c *client) open() error {
 		if err != nil {
 			return err
 		}
-		if err := c.parseOpen(body); err != nil {
+		if err := c.parseOpen(string(body)); err != nil {
 			return err
 		}
 		go c.pollLoop()
@@ -168,7 +169,7 @@ func (c *client) open() error {
 			resp.Body.Close()
 			return fmt.Errorf("sse: reading the open event: %w", err)
 		}
-		if err := c.parseOpen(first); err != nil {
+		if err := c.parseOpen(string(first)); err != nil {
 			resp.Body.Close()
 			return err
 		}
@@ -198,9 +199,9 @@ func (c *client) fail(err error) {
 	}
 }
 
-// packet handles one Engine.IO text packet.
-func (c *client) packet(p string) {
-	if p == "" {
+// packet handles one Engine.IO text packet; p is only valid during the call.
+func (c *client) packet(p []byte) {
+	if len(p) == 0 {
 		c.fail(errors.New("empty packet"))
 		return
 	}
@@ -217,7 +218,7 @@ func (c *client) packet(p string) {
 				c.onPacket(sio)
 			}
 		default:
-			if !strings.HasPrefix(sio, "0{") {
+			if !bytes.HasPrefix(sio, []byte("0{")) {
 				c.fail(fmt.Errorf("namespace CONNECT: got %.60q", sio))
 				return
 			}
@@ -234,11 +235,16 @@ func (c *client) packet(p string) {
 func (c *client) write3() error { return c.writeEngine("3") }
 
 // write sends a Socket.IO packet (as an Engine.IO message).
-func (c *client) write(sio string) error { return c.writeEngine("4" + sio) }
+func (c *client) write(sio string) error {
+	if c.kind == WebSocket {
+		return c.ws.writeText("4", sio)
+	}
+	return c.writeEngine("4" + sio)
+}
 
 func (c *client) writeEngine(p string) error {
 	if c.kind == WebSocket {
-		return c.ws.Write(c.ctx, websocket.MessageText, []byte(p))
+		return c.ws.writeText("", p)
 	}
 	c.postMu.Lock()
 	defer c.postMu.Unlock()
@@ -256,21 +262,21 @@ func (c *client) writeEngine(p string) error {
 	return nil
 }
 
-func (c *client) get(ctx context.Context, u string) (string, error) {
+func (c *client) get(ctx context.Context, u string) ([]byte, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET: status %d body %.60q", resp.StatusCode, b)
+		return nil, fmt.Errorf("GET: status %d body %.60q", resp.StatusCode, b)
 	}
-	return string(b), nil
+	return b, nil
 }
 
 func (c *client) wsLoop() {
@@ -283,16 +289,16 @@ func (c *client) wsLoop() {
 				return
 			}
 		}
-		typ, b, err := c.ws.Read(c.ctx)
+		typ, b, err := c.ws.readMessage()
 		if err != nil {
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}
-		if typ != websocket.MessageText {
+		if typ != opText {
 			c.fail(errors.New("unexpected binary frame"))
 			continue
 		}
-		c.packet(string(b))
+		c.packet(b)
 	}
 }
 
@@ -304,7 +310,7 @@ func (c *client) pollLoop() {
 			c.fail(err)
 			return
 		}
-		for p := range strings.SplitSeq(body, "\x1e") {
+		for p := range bytes.SplitSeq(body, []byte("\x1e")) {
 			c.packet(p)
 		}
 	}
@@ -324,18 +330,18 @@ func (c *client) sseLoop(body io.ReadCloser, r *bufio.Reader) {
 }
 
 // readEvent reads one SSE event's data (its "data:" lines joined by "\n").
-func readEvent(r *bufio.Reader) (string, error) {
+func readEvent(r *bufio.Reader) ([]byte, error) {
 	var data []byte
 	have := false
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
 			if have {
-				return string(data), nil
+				return data, nil
 			}
 			continue
 		}
@@ -354,7 +360,7 @@ func readEvent(r *bufio.Reader) (string, error) {
 func (c *client) close() {
 	c.closing.Store(true)
 	if c.ws != nil {
-		c.ws.CloseNow()
+		c.ws.close()
 	}
 	c.cancel()
 }

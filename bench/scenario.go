@@ -10,9 +10,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"slices"
@@ -133,7 +135,7 @@ func (s *session) result(name string) Result {
 // dialAll connects n clients, at most conc at once; handler(i) is client i's onPacket.
 // It returns the clients dialed (all of them, or the error of the first that failed) and
 // each one's handshake time.
-func (s *session) dialAll(ctx context.Context, n, conc int, handler func(i int) func(string)) ([]*client, []time.Duration, error) {
+func (s *session) dialAll(ctx context.Context, n, conc int, handler func(i int) func([]byte)) ([]*client, []time.Duration, error) {
 	if conc <= 0 {
 		conc = 1
 	}
@@ -150,7 +152,7 @@ func (s *session) dialAll(ctx context.Context, n, conc int, handler func(i int) 
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				var h func(string)
+				var h func([]byte)
 				if handler != nil {
 					h = handler(i)
 				}
@@ -278,6 +280,9 @@ type broadcast struct {
 func newBroadcast(errs *errorLog, clients, messages, inFlight int, expected func(seq int) int32) *broadcast {
 	b := &broadcast{errs: errs, remaining: make([]atomic.Int32, messages), slots: make(chan struct{}, max(inFlight, 1)),
 		allDone: make(chan struct{}), lat: make([][]time.Duration, clients)}
+	for i := range b.lat {
+		b.lat[i] = make([]time.Duration, 0, min(messages, 1024))
+	}
 	for i := range b.remaining {
 		b.remaining[i].Store(expected(i))
 	}
@@ -299,20 +304,22 @@ func payload(seq, size int) string {
 	return p
 }
 
-// receiver returns client i's onPacket: every packet must be a "bcast" event.
-func (b *broadcast) receiver(i int) func(string) {
-	return func(p string) {
+// bcastPrefix starts every broadcast packet: an EVENT "bcast" whose argument is the payload.
+var bcastPrefix = []byte(`2["bcast","`)
+
+// receiver returns client i's onPacket: every packet must be a "bcast" event. It parses the
+// packet in place and allocates nothing unless the packet is wrong.
+func (b *broadcast) receiver(i int) func([]byte) {
+	return func(p []byte) {
 		now := time.Now().UnixNano()
-		rest, ok := strings.CutPrefix(p, `2["bcast","`)
+		rest, ok := bytes.CutPrefix(p, bcastPrefix)
 		if !ok {
 			b.errs.add(fmt.Errorf("client %d: unexpected packet %.60q", i, p))
 			return
 		}
-		seqStr, rest, ok1 := strings.Cut(rest, ":")
-		tsStr, _, ok2 := strings.Cut(rest, ":")
-		seq, err1 := strconv.Atoi(seqStr)
-		ts, err2 := strconv.ParseInt(tsStr, 10, 64)
-		if !ok1 || !ok2 || err1 != nil || err2 != nil || seq < 0 || seq >= len(b.remaining) {
+		seq, rest, ok1 := cutNumber(rest)
+		ts, _, ok2 := cutNumber(rest)
+		if !ok1 || !ok2 || seq >= int64(len(b.remaining)) {
 			b.errs.add(fmt.Errorf("client %d: bad broadcast %.60q", i, p))
 			return
 		}
@@ -331,6 +338,23 @@ func (b *broadcast) receiver(i int) func(string) {
 			b.errs.add(fmt.Errorf("client %d: broadcast %d delivered twice", i, seq))
 		}
 	}
+}
+
+// cutNumber parses the decimal digits of p up to its first ':' and returns their value and
+// what follows the ':'. ok is false without a ':', with no digit or another byte before it,
+// or on overflow.
+func cutNumber(p []byte) (n int64, rest []byte, ok bool) {
+	i := bytes.IndexByte(p, ':')
+	if i <= 0 || i > 19 {
+		return 0, nil, false
+	}
+	for _, d := range p[:i] {
+		if d < '0' || d > '9' || n > (math.MaxInt64-int64(d-'0'))/10 {
+			return 0, nil, false
+		}
+		n = n*10 + int64(d-'0')
+	}
+	return n, p[i+1:], true
 }
 
 // run sends the broadcasts through trigger (closed loop on slots, or at rate per second)
@@ -420,13 +444,13 @@ func fanout(ctx context.Context, t Target, cfg Config, name string, rooms int) R
 	}
 	b := newBroadcast(&s.errs, cfg.Clients, cfg.Messages, cfg.InFlight, expected)
 	joins := make([]chan string, cfg.Clients)
-	handler := func(i int) func(string) {
+	handler := func(i int) func([]byte) {
 		recv := b.receiver(i)
 		joins[i] = make(chan string, 1)
-		return func(p string) {
-			if strings.HasPrefix(p, "3") { // the ack of "join"
+		return func(p []byte) {
+			if len(p) > 0 && p[0] == '3' { // the ack of "join"
 				select {
-				case joins[i] <- p:
+				case joins[i] <- string(p):
 				default:
 					s.errs.add(fmt.Errorf("client %d: unexpected ack %.40q", i, p))
 				}
@@ -491,11 +515,11 @@ func Echo(ctx context.Context, t Target, cfg Config) Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration+30*time.Second)
 	defer cancel()
 	acks := make([]chan string, cfg.Clients)
-	handler := func(i int) func(string) {
+	handler := func(i int) func([]byte) {
 		acks[i] = make(chan string, 1)
-		return func(p string) {
+		return func(p []byte) {
 			select {
-			case acks[i] <- p:
+			case acks[i] <- string(p):
 			default:
 				s.errs.add(fmt.Errorf("client %d: unexpected packet %.40q", i, p))
 			}
@@ -583,8 +607,8 @@ func Slow(ctx context.Context, t Target, cfg Config) Result {
 		return r
 	}
 	var slowGot atomic.Int64
-	slow, err := dial(ctx, WebSocket, t.URL, s.hc, &errorLog{}, func(p string) {
-		if strings.HasPrefix(p, `2["bcast","`) {
+	slow, err := dial(ctx, WebSocket, t.URL, s.hc, &errorLog{}, func(p []byte) {
+		if bytes.HasPrefix(p, bcastPrefix) {
 			slowGot.Add(1)
 		}
 	})

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ func main() {
 	targets := flag.String("targets", "hub,node", "servers to run: hub, node")
 	only := flag.String("only", "", "comma-separated scenarios to run: connect, fanout, latency, echo, rooms, polling, slow, sse, soak (default all; soak needs -soak)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the hub server during a 10 s WebSocket fanout to this file")
+	toolProfile := flag.String("toolprofile", "", "write a CPU profile of the load tool itself, over the whole run, to this file")
 	total := flag.Duration("timeout", 20*time.Minute, "hard deadline of the whole run")
 	flag.IntVar(&sc.IdleClients, "idle", sc.IdleClients, "connect: idle clients")
 	flag.IntVar(&sc.DialConcurrency, "dial", sc.DialConcurrency, "connect: clients dialing at once")
@@ -68,6 +70,22 @@ func main() {
 	if *smoke {
 		sc = bench.SmokeScale
 	}
+	exit := os.Exit
+	if *toolProfile != "" {
+		f, err := os.Create(*toolProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hubbench:", err)
+			os.Exit(2)
+		}
+		exit = func(code int) {
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *total)
 	defer cancel()
@@ -75,7 +93,7 @@ func main() {
 	defer stop()
 
 	if *url != "" {
-		os.Exit(load(ctx, *url, *pid, *scenario, *transport, sc))
+		exit(load(ctx, *url, *pid, *scenario, *transport, sc))
 	}
 	opts := bench.RunOptions{Scale: sc, Targets: strings.Split(*targets, ","), CPUProfile: *profile}
 	if *only != "" {
@@ -91,8 +109,9 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hubbench:", err)
-		os.Exit(1)
+		exit(1)
 	}
+	exit(0)
 }
 
 func load(ctx context.Context, url string, pid int, scenario, transport string, sc bench.Scale) int {
