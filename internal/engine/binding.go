@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"runtime"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/transport"
@@ -99,6 +100,11 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 		s.mu.Unlock()
 		select {
 		case <-s.notify:
+			// Let whoever woke us queue more first — a broadcast is waking every session's
+			// writer in turn: the writers then take batches, not one packet each, and each
+			// batch is one write(2). Measured in BENCHMARKS.md: server CPU per delivered
+			// broadcast message −15–30%, delivered msg/s ×2.
+			runtime.Gosched()
 		case <-probe:
 		case <-s.done:
 		case <-ctx.Done():
