@@ -101,6 +101,7 @@ func FuzzUnmarshalArg(f *testing.F) {
 		`{"name":"n","file":{"_placeholder":true,"num":0},"list":[{"_placeholder":true,"num":1}],"map":{"k":{"_placeholder":true,"num":0}},"any":[{"_placeholder":true,"num":1}],"next":{"file":{"_placeholder":true,"num":0}},"num":"3"}`,
 		`{"\u005fplaceholder":true,"num":0}`, `{"_placeholder":true,"num":0.5}`, `[1,"2",{"3":[true]}]`, `"AQI="`, `null`,
 		`{"arr":[{"_placeholder":true,"num":0},1,2],"intMap":{"1":{"_placeholder":true,"num":1}}}`,
+		`"plain"`, `""`, `"tab\tquote\"é"`, "\"raw\ttab\"", "\"bad \xff utf8\"", `"\ud83d\ude00 😀"`, `"a" `, ` "a"`,
 	} {
 		f.Add([]byte(s), []byte{1, 2, 3})
 	}
@@ -116,6 +117,13 @@ func FuzzUnmarshalArg(f *testing.F) {
 		}
 		for _, target := range targets {
 			_ = parser.UnmarshalArg(raw, atts, target())
+		}
+
+		// Strings take a path without encoding/json: it must agree with it.
+		var gotS, wantS string
+		errS, wantErrS := parser.UnmarshalArg(raw, atts, &gotS), json.Unmarshal(raw, &wantS)
+		if (errS == nil) != (wantErrS == nil) || gotS != wantS {
+			t.Fatalf("UnmarshalArg(%q) into a string = %q, %v; json.Unmarshal gives %q, %v", raw, gotS, errS, wantS, wantErrS)
 		}
 
 		var got any

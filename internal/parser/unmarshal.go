@@ -21,6 +21,12 @@ import (
 // *json.UnmarshalTypeError. Without placeholders, UnmarshalArg is json.Unmarshal.
 // UnmarshalArg never panics on bad input.
 func UnmarshalArg(raw json.RawMessage, attachments [][]byte, v any) error {
+	if sp, ok := v.(*string); ok { // the commonest argument, without encoding/json
+		if s, ok := plainString(raw); ok {
+			*sp = s
+			return nil
+		}
+	}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("parser: UnmarshalArg needs a non-nil pointer, got %T", v)
@@ -419,4 +425,23 @@ func settableField(v reflect.Value, index []int) (reflect.Value, error) {
 		v = v.Field(x)
 	}
 	return v, nil
+}
+
+// plainString returns the value of a JSON string with nothing to unescape: quotes around valid
+// UTF-8 without a backslash or a control character. Anything else is left to encoding/json.
+func plainString(raw []byte) (string, bool) {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : n-1]
+	for _, b := range body {
+		if b < 0x20 || b == '"' || b == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false // encoding/json replaces invalid bytes with U+FFFD
+	}
+	return string(body), true
 }
