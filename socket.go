@@ -47,13 +47,14 @@ const (
 // A panic in a handler is recovered and logged, as net/http does. Every method of Socket is
 // safe for concurrent use; Emit and the other sending methods never block.
 type Socket struct {
-	id        string
-	ns        *Namespace
-	client    *client
-	handshake Handshake
-	ctx       context.Context
-	cancel    context.CancelCauseFunc
-	state     atomic.Int32
+	id            string
+	ns            *Namespace
+	client        *client
+	handshake     Handshake // Time, Issued and Auth set at creation; the rest by Handshake()
+	handshakeOnce sync.Once
+	ctx           context.Context
+	cancel        context.CancelCauseFunc
+	state         atomic.Int32
 
 	mu              sync.Mutex
 	handlers        map[string][]eventHandler // guarded by mu
@@ -69,10 +70,12 @@ func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
 		id:        newSocketID(),
 		ns:        ns,
 		client:    c,
-		handshake: newHandshake(c.sess.Request(), auth),
+		handshake: Handshake{Auth: auth},
 		handlers:  make(map[string][]eventHandler),
 		acks:      make(map[int64]func(Args)),
 	}
+	now := time.Now()
+	s.handshake.Time, s.handshake.Issued = now, now.UnixMilli()
 	s.ctx, s.cancel = context.WithCancelCause(ns.srv.ctx)
 	return s
 }
@@ -84,13 +87,13 @@ func newSocketID() string {
 	return base64.URLEncoding.EncodeToString(b[:])
 }
 
-func newHandshake(r *http.Request, auth json.RawMessage) Handshake {
-	now := time.Now()
-	h := Handshake{Time: now, Issued: now.UnixMilli(), Auth: auth}
+// fillHandshake completes h from the session's handshake request: on first use, not for
+// every socket that connects (most never look). The headers are the request's, shared.
+func fillHandshake(h *Handshake, r *http.Request) {
 	if r == nil {
-		return h
+		return
 	}
-	h.Headers = r.Header.Clone()
+	h.Headers = r.Header
 	if r.URL != nil {
 		h.URL = r.URL.RequestURI()
 		h.Query = r.URL.Query()
@@ -101,7 +104,6 @@ func newHandshake(r *http.Request, auth json.RawMessage) Handshake {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		h.Address = host
 	}
-	return h
 }
 
 // ID returns the socket's id, which is also the name of the room only it is in.
@@ -111,7 +113,10 @@ func (s *Socket) ID() string { return s.id }
 func (s *Socket) Namespace() *Namespace { return s.ns }
 
 // Handshake returns how the socket connected. The result is shared: do not modify it.
-func (s *Socket) Handshake() *Handshake { return &s.handshake }
+func (s *Socket) Handshake() *Handshake {
+	s.handshakeOnce.Do(func() { fillHandshake(&s.handshake, s.client.sess.Request()) })
+	return &s.handshake
+}
 
 // Request returns the HTTP request that opened the client's Engine.IO session (Node's
 // socket.request). Its body is gone; treat it as read-only.
@@ -500,5 +505,5 @@ func (s *Socket) finishClose(reason string) {
 
 // info describes the socket for FetchSockets.
 func (s *Socket) info() SocketInfo {
-	return SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data()}
+	return SocketInfo{ID: s.id, Handshake: *s.Handshake(), Rooms: s.Rooms(), Data: s.Data()}
 }

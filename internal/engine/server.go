@@ -172,7 +172,7 @@ func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
 	var raw [15]byte
 	rand.Read(raw[:])
 	ctx, cancel := context.WithCancel(context.Background())
-	req := r.Clone(ctx)
+	req := r.WithContext(ctx) // a shallow copy: net/http does not reuse what it points to
 	req.Body = http.NoBody
 	s := &Session{
 		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
