@@ -167,7 +167,7 @@ func eventName(raw json.RawMessage) (string, bool) {
 	}
 	if raw[0] == '"' {
 		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		if parser.UnmarshalArg(raw, nil, &s) != nil {
 			return "", false
 		}
 		return s, true
