@@ -23,8 +23,9 @@ type Transport interface {
 	// with 400 Bad request. (A WebSocket request needs the Upgrade headers.)
 	Accepts(r *http.Request) bool
 	// Serve handles one request of session s — the handshake request too, in which case the
-	// open packet is the first one s.Pull returns. It returns when the request is done; it must
-	// not keep goroutines running after that.
+	// open packet is the first one s.Pull returns. It returns when the request is done, and
+	// must not keep goroutines running after that — unless it called s.Detach: then the
+	// request is done when the func Detach returned is called.
 	Serve(w http.ResponseWriter, r *http.Request, s Session)
 }
 
@@ -42,6 +43,23 @@ type Session interface {
 	// returned, done with: the session keeps its array for the next packets it queues, so a
 	// busy connection allocates nothing per batch.
 	Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error)
+	// Notify is for a transport that writes from a goroutine of its own only while there is
+	// something to write (WebSocket), instead of one parked in Pull: the session calls ready
+	// as soon as packets are ready for this transport (at once if some already are), or the
+	// session is closing or moving to another transport — and then not again until a TryPull
+	// has found nothing. ready is called from whatever goroutine queued the packets, so it
+	// must not block: it starts the writer, which calls TryPull until it finds nothing. After
+	// Notify, the request must not call Pull.
+	Notify(ready func())
+	// TryPull is Pull without the wait, for a request that called Notify: it returns what is
+	// ready, and no packets and a nil error when nothing is (ready is then called for the
+	// next ones).
+	TryPull(reuse []packet.Packet) ([]packet.Packet, error)
+	// Detach lets Serve return before the request is done, once the connection is the
+	// transport's own (a hijacked WebSocket): the engine still counts the request as being
+	// served — Server.Close and Shutdown wait for it — until done is called. The transport
+	// must call done exactly once, when it has stopped its goroutines.
+	Detach() (done func())
 	// Stream declares this request a stream that calls Pull again and again (SSE): from its
 	// first Pull until the request ends — between Pulls too — a Pull by another request on the
 	// same transport is an overlap.

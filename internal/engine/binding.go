@@ -12,11 +12,15 @@ import (
 // binding is a session as seen by one transport request: it implements transport.Session.
 type binding struct {
 	s         *Session
-	name      string // the transport serving the request
-	upgrading bool   // the request takes the session over from another transport
-	counted   bool   // the request counts as active (set when an upgrade completes)
-	stream    bool   // the request pulls many times (Stream was called)
-	holds     bool   // the stream holds the session's downward direction (s.held)
+	name      string          // the transport serving the request
+	upgrading bool            // the request takes the session over from another transport
+	counted   bool            // the request counts as active (set when an upgrade completes)
+	stream    bool            // the request pulls many times (Stream was called)
+	holds     bool            // the stream holds the session's downward direction (s.held)
+	ready     func()          // set by Notify: called when packets are ready
+	spare     []packet.Packet // the array TryPull hands the session next (guarded by s.mu)
+	detached  bool            // Detach was called: end runs when the transport says so
+	end       func()          // what ends the request (set by Server.serve)
 }
 
 var _ transport.Session = (*binding)(nil)
@@ -30,16 +34,20 @@ func (b *binding) Upgrading() bool          { return b.upgrading }
 func (b *binding) Fail(err error)           { b.s.fail(err) }
 func (b *binding) Stream()                  { b.stream = true }
 
-// release lets another request pull once a stream has ended.
+// release lets another request pull once a stream, or a request told of packets, has ended.
 func (b *binding) release() {
-	if !b.holds {
+	if !b.holds && b.ready == nil {
 		return
 	}
-	b.s.mu.Lock()
-	if b.s.held == b.name {
-		b.s.held = ""
+	s := b.s
+	s.mu.Lock()
+	if b.holds && s.held == b.name {
+		s.held = ""
 	}
-	b.s.mu.Unlock()
+	if s.watcher == b {
+		s.watcher, s.idle = nil, false
+	}
+	s.mu.Unlock()
 }
 
 func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error) {
@@ -60,41 +68,12 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 		s.mu.Unlock()
 	}()
 	for {
-		if b.name != s.transport || (s.probed && !b.upgrading) {
-			// The session is moving (or has moved) to another transport: release this one.
-			s.mu.Unlock()
-			return []packet.Packet{{Type: Noop}}, nil
-		}
-		if len(s.queue) > 0 {
-			closing := s.state != stateOpen
-			if closing && s.final && len(s.queue) > 1 {
-				// What was queued before the close goes out on its own, the final packet
-				// after it, as in Node: a client reading "41" then "1" in one poll would see
-				// the transport close before the namespace disconnect.
-				last := len(s.queue) - 1
-				pkts := s.queue[:last:last]
-				s.queue = s.queue[last:]
-				s.queued = size(s.queue)
-				s.mu.Unlock()
-				return pkts, nil
-			}
-			pkts := s.queue
-			clear(reuse) // drop the references to packets already written
-			s.queue, s.queued = reuse[:0], 0
-			drained := closing && s.drain
-			s.drain = false
+		if pkts, drained, ok, err := b.take(reuse); ok {
 			s.mu.Unlock()
 			if drained { // the final packet is out: the session is gone for later requests
 				s.srv.remove(s)
 			}
-			if closing {
-				return pkts, transport.ErrClosed
-			}
-			return pkts, nil
-		}
-		if s.state != stateOpen {
-			s.mu.Unlock()
-			return nil, transport.ErrClosed
+			return pkts, err
 		}
 		probe := s.probeCh
 		s.mu.Unlock()
@@ -112,6 +91,112 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 		}
 		s.mu.Lock()
 	}
+}
+
+// take takes what is ready for this transport; ok is false when nothing is and the session
+// is open. drained reports that the final packet of an explicit close is among them: the
+// caller removes the session from the server's table (after unlocking). s.mu must be held.
+func (b *binding) take(reuse []packet.Packet) (pkts []packet.Packet, drained, ok bool, err error) {
+	s := b.s
+	if b.moving() {
+		// The session is moving (or has moved) to another transport: release this one.
+		return []packet.Packet{{Type: Noop}}, false, true, nil
+	}
+	if len(s.queue) > 0 {
+		closing := s.state != stateOpen
+		if closing && s.final && len(s.queue) > 1 {
+			// What was queued before the close goes out on its own, the final packet
+			// after it, as in Node: a client reading "41" then "1" in one poll would see
+			// the transport close before the namespace disconnect.
+			last := len(s.queue) - 1
+			pkts := s.queue[:last:last]
+			s.queue = s.queue[last:]
+			s.queued = size(s.queue)
+			return pkts, false, true, nil
+		}
+		pkts := s.queue
+		clear(reuse) // drop the references to packets already written
+		s.queue, s.queued = reuse[:0], 0
+		drained := closing && s.drain
+		s.drain = false
+		if closing {
+			return pkts, drained, true, transport.ErrClosed
+		}
+		return pkts, false, true, nil
+	}
+	if s.state != stateOpen {
+		return nil, false, true, transport.ErrClosed
+	}
+	return nil, false, false, nil
+}
+
+// moving reports whether the session is moving (or has moved) to another transport than
+// this request's. s.mu must be held.
+func (b *binding) moving() bool {
+	return b.name != b.s.transport || (b.s.probed && !b.upgrading)
+}
+
+// Notify makes this request the one told when packets are ready: see transport.Session.
+func (b *binding) Notify(ready func()) {
+	s := b.s
+	s.mu.Lock()
+	b.ready = ready
+	s.watcher, s.idle = b, true
+	f := s.takeReady()
+	s.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// TryPull is Pull without the wait, for a request that called Notify: when nothing is
+// ready it returns no packets and no error, and the session calls ready for the next ones.
+func (b *binding) TryPull(reuse []packet.Packet) ([]packet.Packet, error) {
+	s := b.s
+	s.mu.Lock()
+	if reuse == nil { // a new writer: the array the last one handed back
+		reuse, b.spare = b.spare, nil
+	}
+	pkts, drained, ok, err := b.take(reuse)
+	if !ok {
+		if cap(reuse) <= maxKeptPackets {
+			clear(reuse)
+			b.spare = reuse[:0] // for the next writer's packets
+		}
+		s.idle = true
+		s.mu.Unlock()
+		return nil, nil
+	}
+	s.mu.Unlock()
+	if drained {
+		s.srv.remove(s)
+	}
+	return pkts, err
+}
+
+// maxKeptPackets bounds the packet array an idle session keeps for its next packets.
+const maxKeptPackets = 64
+
+// takeReady returns the ready func of the request that called Notify when it waits and
+// something is ready for it — packets, the close, a move to another transport — and marks it
+// busy: it is not told again until a TryPull finds nothing. s.mu must be held; call the func
+// after unlocking.
+func (s *Session) takeReady() func() {
+	b := s.watcher
+	if b == nil || !s.idle {
+		return nil
+	}
+	if len(s.queue) == 0 && s.state == stateOpen && !b.moving() {
+		return nil
+	}
+	s.idle = false
+	return b.ready
+}
+
+// Detach lets Serve return before the request is done: see transport.Session.
+func (b *binding) Detach() (done func()) {
+	b.detached = true
+	return b.end
 }
 
 func (b *binding) Receive(pkts ...packet.Packet) error {
@@ -162,12 +247,15 @@ func (b *binding) BeginReceive() (func(), error) {
 func (b *binding) Probe() error {
 	s := b.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !b.upgrading || !s.movable() || s.probed {
+		s.mu.Unlock()
 		return errUpgrade
 	}
 	s.probed = true
 	close(s.probeCh) // a parked poll on the old transport is answered with a noop
+	f, watched := s.takeReady(), s.watcher != nil
+	s.mu.Unlock()
+	s.signal(f, watched)
 	return nil
 }
 

@@ -124,16 +124,22 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if srv.opts.Cookie != "" {
 		http.SetCookie(w, &http.Cookie{Name: srv.opts.Cookie, Value: s.id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
-	srv.serve(w, r, t, &binding{s: s, name: t.Name()})
-	s.requestDone()
+	srv.serve(w, r, t, &binding{s: s, name: t.Name()}, s.requestDone)
 }
 
-// serve runs one transport request, counted so that Close waits for it.
-func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Transport, b *binding) {
+// serve runs one transport request, counted so that Close waits for it; after runs once the
+// request is done: when Serve returns, or later if the transport detached it.
+func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Transport, b *binding, after func()) {
 	srv.track.add()
-	defer srv.track.done()
+	b.end = func() {
+		b.release()
+		after()
+		srv.track.done()
+	}
 	t.Serve(w, r, b)
-	b.release()
+	if !b.detached {
+		b.end()
+	}
 }
 
 // serveSession routes a request that names an existing session.
@@ -148,17 +154,17 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	case name == s.transport && !t.Upgradable() && t.Accepts(r):
 		s.active++
 		s.mu.Unlock()
-		srv.serve(w, r, t, &binding{s: s, name: name})
-		s.requestDone()
+		srv.serve(w, r, t, &binding{s: s, name: name}, s.requestDone)
 	case name != s.transport && t.Upgradable() && !current.Upgradable() && !s.upgrading && t.Accepts(r):
 		s.upgrading = true
 		s.mu.Unlock()
 		b := &binding{s: s, name: name, upgrading: true}
-		srv.serve(w, r, t, b)
-		b.AbortUpgrade() // no-op unless Serve gave up half way
-		if b.counted {
-			s.requestDone()
-		}
+		srv.serve(w, r, t, b, func() {
+			b.AbortUpgrade() // no-op unless Serve gave up half way
+			if b.counted {
+				s.requestDone()
+			}
+		})
 	default:
 		// Another transport than the session's without a possible upgrade, a second upgrade,
 		// a second WebSocket, or a method the transport does not take.

@@ -53,6 +53,8 @@ type Session struct {
 	final      bool            // the last packet queued is the close's final packet
 	drain      bool            // closing, and what was queued (the final packet included) still waits for the transport
 	pulling    map[string]bool // transports with a Pull in progress
+	watcher    *binding        // the request told when packets are ready (binding.Notify)
+	idle       bool            // ...and it waits for them: no writer of its runs
 	held       string          // the transport whose stream request is open (see binding.Stream)
 	posting    bool
 	active     int  // transport requests being served
@@ -98,8 +100,9 @@ func (s *Session) Send(pkts ...Packet) error {
 	}
 	s.queue = append(s.queue, pkts...)
 	s.queued += n
+	f, watched := s.takeReady(), s.watcher != nil
 	s.mu.Unlock()
-	s.wake()
+	s.signal(f, watched)
 	return nil
 }
 
@@ -107,14 +110,16 @@ func (s *Session) Send(pkts ...Packet) error {
 // nothing queued before them; it reports whether they were queued.
 func (s *Session) SendVolatile(pkts ...Packet) bool {
 	s.mu.Lock()
-	if s.state != stateOpen || len(s.queue) > 0 || !s.pulling[s.transport] || s.probed {
+	waiting := s.pulling[s.transport] || (s.idle && s.watcher.name == s.transport)
+	if s.state != stateOpen || len(s.queue) > 0 || !waiting || s.probed {
 		s.mu.Unlock()
 		return false
 	}
 	s.queue = append(s.queue, pkts...)
 	s.queued += size(pkts)
+	f, watched := s.takeReady(), s.watcher != nil
 	s.mu.Unlock()
-	s.wake()
+	s.signal(f, watched)
 	return true
 }
 
@@ -133,7 +138,23 @@ func size(pkts []Packet) int {
 	return n
 }
 
+// wake tells the transport that something changed: a waiting Pull, or the watcher.
 func (s *Session) wake() {
+	s.mu.Lock()
+	f, watched := s.takeReady(), s.watcher != nil
+	s.mu.Unlock()
+	s.signal(f, watched)
+}
+
+// signal calls ready, the watcher's func from takeReady, if any, and wakes a waiting Pull
+// unless the session's packets go to a watcher (then no Pull waits for them).
+func (s *Session) signal(ready func(), watched bool) {
+	if ready != nil {
+		ready()
+	}
+	if watched {
+		return
+	}
 	select {
 	case s.notify <- struct{}{}:
 	default:
