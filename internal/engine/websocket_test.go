@@ -1,0 +1,295 @@
+package engine_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubkit/hub/internal/engine"
+)
+
+// The WebSocket transport reads client frames itself (RFC 6455): these tests speak raw frames
+// to it, over a plain TCP connection and over one that hides its socket (as a TLS connection
+// does), which the transport reads through net.Conn instead.
+
+// plainConn hides the net.Conn's syscall.Conn.
+type plainConn struct{ net.Conn }
+
+type plainListener struct{ net.Listener }
+
+func (l plainListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return plainConn{c}, nil
+}
+
+// newRawServer is newServer, with the listener's connections hidden behind plainConn if plain.
+func newRawServer(t *testing.T, opts *engine.Options, plain bool) (*httptest.Server, *echo) {
+	t.Helper()
+	e := &echo{reasons: make(chan engine.Reason, 16)}
+	srv := engine.NewServer(e, opts)
+	ts := httptest.NewUnstartedServer(srv)
+	if plain {
+		ts.Listener = plainListener{ts.Listener}
+	}
+	ts.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	return ts, e
+}
+
+// frame is a client frame: masked, as RFC 6455 requires.
+func frame(fin bool, op byte, payload string) []byte {
+	b := []byte{op}
+	if fin {
+		b[0] |= 0x80
+	}
+	n := len(payload)
+	switch {
+	case n < 126:
+		b = append(b, 0x80|byte(n))
+	case n <= 0xffff:
+		b = append(b, 0x80|126, byte(n>>8), byte(n))
+	default:
+		b = binary.BigEndian.AppendUint64(append(b, 0x80|127), uint64(n))
+	}
+	key := [4]byte{0x12, 0x34, 0x56, 0x78}
+	b = append(b, key[:]...)
+	for i := 0; i < n; i++ {
+		b = append(b, payload[i]^key[i&3])
+	}
+	return b
+}
+
+func closePayload(code uint16) string { return string([]byte{byte(code >> 8), byte(code)}) }
+
+// rawWS sends the handshake request and then extra in one write, and returns the
+// connection, positioned after the 101 response.
+func rawWS(t *testing.T, ts *httptest.Server, extra []byte) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+	if _, err := c.Write(append([]byte(req), extra...)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %s", res.Status)
+	}
+	return c, br
+}
+
+// readFrame reads a server frame (unmasked).
+func readFrame(t *testing.T, br *bufio.Reader) (op byte, payload string) {
+	t.Helper()
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		t.Fatalf("reading a frame: %v", err)
+	}
+	if h[0]&0x80 == 0 || h[1]&0x80 != 0 {
+		t.Fatalf("frame header %x: want a final, unmasked frame", h)
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		var b [2]byte
+		io.ReadFull(br, b[:])
+		n = uint64(binary.BigEndian.Uint16(b[:]))
+	case 127:
+		var b [8]byte
+		io.ReadFull(br, b[:])
+		n = binary.BigEndian.Uint64(b[:])
+	}
+	p := make([]byte, n)
+	if _, err := io.ReadFull(br, p); err != nil {
+		t.Fatalf("reading a frame: %v", err)
+	}
+	return h[0] & 0x0f, string(p)
+}
+
+func expectFrame(t *testing.T, br *bufio.Reader, op byte, payload string) {
+	t.Helper()
+	gotOp, got := readFrame(t, br)
+	if gotOp != op || got != payload {
+		t.Fatalf("got frame %#x %q; want %#x %q", gotOp, got, op, payload)
+	}
+}
+
+func expectEOF(t *testing.T, br *bufio.Reader) {
+	t.Helper()
+	if b, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the close frame: got %#x %v; want the connection closed", b, err)
+	}
+}
+
+func expectReason(t *testing.T, e *echo, want engine.Reason) {
+	t.Helper()
+	select {
+	case r := <-e.reasons:
+		if r != want {
+			t.Fatalf("close reason %q; want %q", r, want)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no close; want %q", want)
+	}
+}
+
+func TestWebSocketClientFrames(t *testing.T) {
+	big := strings.Repeat("y", 70000) // two bytes past the 16-bit length, read past the buffer
+	tests := []struct {
+		name string
+		// first goes out with the handshake request (net/http has it buffered when the
+		// connection changes hands); then sends, then the frames expected back.
+		first, then []byte
+		want        [][2]string // opcode, payload
+		reason      engine.Reason
+		eof         bool
+	}{{
+		name:  "a message in the handshake's packet",
+		first: frame(true, 1, "4hello"),
+		want:  [][2]string{{"\x01", "4hello"}},
+	}, {
+		name: "fragments with a ping in between",
+		then: bytes.Join([][]byte{frame(false, 1, "4hel"), frame(true, 9, "p!"), frame(false, 0, "l"), frame(true, 0, "o")}, nil),
+		want: [][2]string{{"\x0a", "p!"}, {"\x01", "4hello"}},
+	}, {
+		name: "a binary message in fragments",
+		then: append(frame(false, 2, "\x00\x01"), frame(true, 0, "\x02")...),
+		want: [][2]string{{"\x02", "\x00\x01\x02"}},
+	}, {
+		name: "a large message",
+		then: frame(true, 1, "4"+big),
+		want: [][2]string{{"\x01", "4" + big}},
+	}, {
+		name: "an empty ping and a pong",
+		then: append(frame(true, 9, ""), frame(true, 10, "x")...),
+		want: [][2]string{{"\x0a", ""}},
+	}, {
+		name:   "a close frame with a status",
+		then:   frame(true, 8, closePayload(1001)+"bye"),
+		want:   [][2]string{{"\x08", closePayload(1001)}},
+		reason: engine.ReasonTransportClose, eof: true,
+	}, {
+		name:   "a close frame without a status",
+		then:   frame(true, 8, ""),
+		want:   [][2]string{{"\x08", closePayload(1000)}},
+		reason: engine.ReasonTransportClose, eof: true,
+	}, {
+		name:   "an unmasked frame",
+		then:   []byte{0x81, 2, '4', 'x'},
+		want:   [][2]string{{"\x08", closePayload(1002)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a continuation of nothing",
+		then:   frame(true, 0, "4x"),
+		want:   [][2]string{{"\x08", closePayload(1002)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a fragmented ping",
+		then:   frame(false, 9, "p"),
+		want:   [][2]string{{"\x08", closePayload(1002)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a message over maxPayload",
+		then:   append(frame(false, 1, "4"+strings.Repeat("x", 60)), frame(true, 0, strings.Repeat("x", 40))...),
+		want:   [][2]string{{"\x08", closePayload(1009)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a bad packet",
+		then:   frame(true, 1, "x"),
+		reason: engine.ReasonParseError, eof: true,
+	}}
+	for _, plain := range []bool{false, true} {
+		for _, tt := range tests {
+			name := tt.name
+			if plain {
+				name += " (not a socket)"
+			}
+			t.Run(name, func(t *testing.T) {
+				opts := &engine.Options{PingInterval: time.Hour}
+				if strings.Contains(tt.name, "maxPayload") {
+					opts.MaxPayload = 100
+				}
+				ts, e := newRawServer(t, opts, plain)
+				c, br := rawWS(t, ts, tt.first)
+				if op, p := readFrame(t, br); op != 1 || p[0] != '0' {
+					t.Fatalf("open packet: %#x %q", op, p)
+				}
+				if _, err := c.Write(tt.then); err != nil {
+					t.Fatal(err)
+				}
+				for _, w := range tt.want {
+					expectFrame(t, br, w[0][0], w[1])
+				}
+				if tt.eof {
+					expectEOF(t, br)
+				}
+				if tt.reason != "" {
+					expectReason(t, e, tt.reason)
+				}
+			})
+		}
+	}
+}
+
+// goroutines counts the goroutines whose stack contains fn.
+func goroutines(fn string) int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, fn) {
+			n++
+		}
+	}
+	return n
+}
+
+// An idle WebSocket connection has one goroutine, reading: no writer, and not the net/http
+// handler's. A packet queued later starts a writer, which exits once it is written.
+func TestWebSocketIdleGoroutines(t *testing.T) {
+	ts, e, _ := newServer(t, &engine.Options{PingInterval: time.Hour})
+	c := dialWS(t, ts.URL, "")
+	if open := read(t, c); open[0] != '0' {
+		t.Fatalf("open: %q", open)
+	}
+	idle := func() bool {
+		return goroutines("transport.(*wsConn).writeLoop") == 0 && goroutines("net/http.(*conn).serve") == 0
+	}
+	waitFor(t, "the writer and the handler goroutine to exit", idle)
+	if n := goroutines("transport.(*wsConn).run"); n != 1 {
+		t.Fatalf("%d reading goroutines; want 1", n)
+	}
+	for i := range 3 {
+		msg := strings.Repeat("x", i)
+		if err := e.last().Send(engine.Packet{Type: engine.Message, Data: []byte(msg)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(t, c); got != "4"+msg {
+			t.Fatalf("got %q; want %q", got, "4"+msg)
+		}
+		waitFor(t, "the writer to exit", idle)
+	}
+}

@@ -1,0 +1,241 @@
+package transport
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Errors of the frame reader that close the connection with a status of their own.
+var (
+	errProtocol = errors.New("engine.io: websocket protocol error")
+	errTooBig   = errors.New("engine.io: websocket message exceeds maxPayload")
+)
+
+// readBufSize is the size of the pooled read buffers.
+const readBufSize = 4096
+
+var readPool = newBufPool(readBufSize)
+
+// start sets the connection up for reading: pending holds what the client sent behind its
+// handshake request.
+func (c *wsConn) start(pending []byte) {
+	c.raw = rawConn(c.nc)
+	if len(pending) > 0 {
+		c.buf = readPool.get()
+		if len(pending) > len(*c.buf) {
+			b := make([]byte, len(pending))
+			c.buf = &b
+		}
+		c.w = copy(*c.buf, pending)
+	}
+}
+
+// release gives the read buffer back to the pool; nothing may be buffered.
+func (c *wsConn) release() {
+	if c.buf != nil {
+		readPool.put(c.buf)
+		c.buf, c.r, c.w = nil, 0, 0
+	}
+}
+
+// readMessage reads the next data message, whole: its opcode (opText or opBinary) and its
+// unmasked payload, which the caller owns. It answers pings on the way, and a close frame
+// with a close frame, then returns an error. A message larger than c.limit is errTooBig, a
+// frame RFC 6455 does not allow from a client errProtocol.
+func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
+	for {
+		if err := c.fill(2); err != nil {
+			return 0, nil, err
+		}
+		b := *c.buf
+		b0, b1 := b[c.r], b[c.r+1]
+		fin, opcode, n := b0&0x80 != 0, b0&0x0f, int64(b1&0x7f)
+		if b0&0x70 != 0 || b1&0x80 == 0 { // no extension negotiated; client frames are masked
+			return 0, nil, errProtocol
+		}
+		hlen := 6
+		switch n {
+		case 126:
+			hlen += 2
+		case 127:
+			hlen += 8
+		}
+		if err := c.fill(hlen); err != nil {
+			return 0, nil, err
+		}
+		b = *c.buf
+		h := b[c.r : c.r+hlen]
+		switch n {
+		case 126:
+			n = int64(binary.BigEndian.Uint16(h[2:]))
+		case 127:
+			n = int64(binary.BigEndian.Uint64(h[2:]))
+		}
+		key := binary.LittleEndian.Uint32(h[hlen-4:])
+		c.r += hlen
+		if n < 0 {
+			return 0, nil, errProtocol
+		}
+		if opcode >= opClose { // a control frame: whole, at most 125 bytes
+			if !fin || n > 125 {
+				return 0, nil, errProtocol
+			}
+			var cb [125]byte
+			p := cb[:n]
+			if err := c.readFull(p); err != nil {
+				return 0, nil, err
+			}
+			mask(key, p)
+			if err := c.control(opcode, p); err != nil {
+				return 0, nil, err
+			}
+			continue
+		}
+		switch {
+		case (opcode == opText || opcode == opBinary) && op == 0:
+			op = opcode
+		case opcode == opContinuation && op != 0:
+		default: // an unknown opcode, a continuation of nothing, a message inside a message
+			return 0, nil, errProtocol
+		}
+		if int64(len(msg))+n > c.limit {
+			return 0, nil, errTooBig
+		}
+		start := len(msg)
+		if msg == nil && fin {
+			msg = make([]byte, n)
+		} else {
+			msg = append(msg, make([]byte, n)...)
+		}
+		if err := c.readFull(msg[start:]); err != nil {
+			return 0, nil, err
+		}
+		mask(key, msg[start:])
+		if fin {
+			return op, msg, nil
+		}
+	}
+}
+
+// closeError is what readMessage returns for a close frame from the client.
+type closeError struct{ code int }
+
+func (e closeError) Error() string {
+	return fmt.Sprintf("websocket: closed by the client (status %d)", e.code)
+}
+
+// control handles a control frame: a ping is answered with a pong, a close frame with a
+// close frame (the closeError returned ends the read loop).
+func (c *wsConn) control(opcode byte, p []byte) error {
+	switch opcode {
+	case opPing:
+		var b [2 + 125]byte
+		c.writeBatch(append(appendFrameHeader(b[:0], opPong, len(p)), p...), false)
+		return nil
+	case opPong:
+		return nil
+	case opClose:
+		code := 1005 // no status
+		switch {
+		case len(p) == 1:
+			return errProtocol
+		case len(p) >= 2:
+			code = int(binary.BigEndian.Uint16(p))
+			if !validCloseCode(code) {
+				return errProtocol
+			}
+		}
+		reply := uint16(closeNormal)
+		if code != 1005 {
+			reply = uint16(code)
+		}
+		c.writeClose(reply)
+		return closeError{code}
+	}
+	return errProtocol
+}
+
+// validCloseCode reports whether a close frame may carry code (RFC 6455 §7.4).
+func validCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011:
+		return true
+	}
+	return code >= 3000 && code <= 4999
+}
+
+// fill reads until need bytes (at most readBufSize) are buffered.
+func (c *wsConn) fill(need int) error {
+	for c.w-c.r < need {
+		if c.buf != nil && len(*c.buf)-c.r < need { // make room at the end
+			c.w = copy(*c.buf, (*c.buf)[c.r:c.w])
+			c.r = 0
+		}
+		if err := c.readMore(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readFull fills p: from the buffer, and a large remainder straight from the connection.
+func (c *wsConn) readFull(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if len(p) < readBufSize {
+		if err := c.fill(len(p)); err != nil {
+			return err
+		}
+	}
+	k := 0
+	if c.buf != nil {
+		k = copy(p, (*c.buf)[c.r:c.w])
+		c.r += k
+		if c.r == c.w {
+			c.r, c.w = 0, 0
+		}
+	}
+	if k < len(p) {
+		_, err := io.ReadFull(c.nc, p[k:])
+		return err
+	}
+	return nil
+}
+
+// readConn reads more into the buffer through c.nc. With nothing buffered, it waits for the
+// first byte in c.one, and takes a buffer only once that byte is there.
+func (c *wsConn) readConn() error {
+	if c.r == c.w {
+		c.release()
+		n, err := c.nc.Read(c.one[:])
+		if n == 0 {
+			return err
+		}
+		c.buf = readPool.get()
+		(*c.buf)[0] = c.one[0]
+		c.w = 1
+		return nil
+	}
+	n, err := c.nc.Read((*c.buf)[c.w:])
+	c.w += n
+	if n > 0 {
+		return nil // an error comes again with the next read
+	}
+	return err
+}
+
+// mask applies the masking key (RFC 6455 §5.3; key holds its four bytes in little-endian
+// order) to a frame's payload.
+func mask(key uint32, b []byte) {
+	k := uint64(key) | uint64(key)<<32
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
+		b = b[8:]
+	}
+	for i := range b {
+		b[i] ^= byte(key >> (8 * (i & 3)))
+	}
+}
