@@ -26,7 +26,7 @@ type client struct {
 	pending map[string]*Socket // namespaces whose CONNECT is being handled, with the socket once made; guarded by mu
 	joined  bool               // a namespace was joined (stops the connect timeout)
 	closed  bool               // the session has closed
-	timer   *time.Timer        // connect timeout
+	timer   *time.Timer        // connect timeout; nil once a namespace was joined; guarded by mu
 
 	qmu     sync.Mutex
 	jobs    []job // handler queue; guarded by qmu
@@ -214,6 +214,7 @@ func (c *client) attach(s *Socket) bool {
 	if !c.joined {
 		c.joined = true
 		c.timer.Stop()
+		c.timer = nil // a connection's lifetime is long: let the timer go
 	}
 	return true
 }
@@ -306,10 +307,12 @@ func (c *client) Closed(reason engine.Reason, err error) {
 	clear(c.sockets)
 	for _, s := range c.pending { // let middleware in progress see the end
 		if s != nil {
-			s.cancel(fmt.Errorf("%w (%s)", ErrDisconnected, r))
+			s.ctx.end(fmt.Errorf("%w (%s)", ErrDisconnected, r))
 		}
 	}
-	c.timer.Stop()
+	if c.timer != nil {
+		c.timer.Stop()
+	}
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.close(r, false)

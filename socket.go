@@ -52,8 +52,7 @@ type Socket struct {
 	client        *client
 	handshake     Handshake // Time, Issued and Auth set at creation; the rest by Handshake()
 	handshakeOnce sync.Once
-	ctx           context.Context
-	cancel        context.CancelCauseFunc
+	ctx           socketContext
 	state         atomic.Int32
 
 	mu              sync.Mutex
@@ -76,7 +75,7 @@ func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
 	}
 	now := time.Now()
 	s.handshake.Time, s.handshake.Issued = now, now.UnixMilli()
-	s.ctx, s.cancel = context.WithCancelCause(ns.srv.ctx)
+	s.ctx.parent = ns.srv.ctx
 	return s
 }
 
@@ -128,7 +127,7 @@ func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
 // Context returns a context cancelled when the socket disconnects (or the server closes);
 // its cause then wraps [ErrDisconnected] and names the reason.
-func (s *Socket) Context() context.Context { return s.ctx }
+func (s *Socket) Context() context.Context { return s.ctx.get() }
 
 // Connected reports whether the socket is connected.
 func (s *Socket) Connected() bool { return s.state.Load() == stateConnected }
@@ -243,7 +242,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 	case <-ctx.Done():
 		s.removeAck(p.ID)
 		return Args{}, fmt.Errorf("hub: no acknowledgement of %q: %w", event, ctx.Err())
-	case <-s.ctx.Done():
+	case <-s.ctx.get().Done():
 		select {
 		case a := <-answer:
 			return a, nil
@@ -300,7 +299,7 @@ func (s *Socket) Disconnect(close bool) {
 }
 
 func (s *Socket) disconnectedError() error {
-	cause := context.Cause(s.ctx)
+	cause := s.ctx.err()
 	switch {
 	case cause == nil:
 		return ErrDisconnected
@@ -436,7 +435,7 @@ func (s *Socket) connect() {
 	}
 	if !open || refusal != nil || !c.attach(s) {
 		s.state.Store(stateClosed)
-		s.cancel(fmt.Errorf("%w: refused", ErrDisconnected))
+		s.ctx.end(fmt.Errorf("%w: refused", ErrDisconnected))
 		s.ns.adapter.DelAll(s.id)
 		c.connectDone(s.ns.name)
 		if open && refusal != nil {
@@ -474,7 +473,7 @@ func (s *Socket) close(reason string, notify bool) bool {
 	s.mu.Lock()
 	s.acks = nil
 	s.mu.Unlock()
-	s.cancel(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
+	s.ctx.end(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
 	s.client.detach(s)
 	if notify {
 		s.client.sendPacket(&Packet{Type: PacketDisconnect, Namespace: s.ns.name, ID: NoAckID})
