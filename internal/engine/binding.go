@@ -53,18 +53,18 @@ func (b *binding) release() {
 func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error) {
 	s := b.s
 	s.mu.Lock()
-	if s.pulling[b.name] || (s.held == b.name && !b.holds) {
+	if s.pulling.has(b.name) || (s.held == b.name && !b.holds) {
 		s.mu.Unlock()
 		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close}, false)
 		return nil, transport.ErrOverlap
 	}
-	s.pulling[b.name] = true
+	s.pulling.add(b.name)
 	if b.stream && !b.holds { // between its Pulls too, the stream is the one pulling
 		s.held, b.holds = b.name, true
 	}
 	defer func() {
 		s.mu.Lock()
-		delete(s.pulling, b.name)
+		s.pulling.del(b.name)
 		s.mu.Unlock()
 	}()
 	for {

@@ -4,5 +4,5 @@ package engine
 func (s *Session) Parked() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.pulling[s.transport]
+	return s.pulling.has(s.transport)
 }

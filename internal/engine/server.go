@@ -189,7 +189,6 @@ func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
 		done:      make(chan struct{}),
 		notify:    make(chan struct{}, 1),
 		transport: t.Name(),
-		pulling:   make(map[string]bool, 2),
 		probeCh:   make(chan struct{}),
 		active:    1, // the handshake request
 	}

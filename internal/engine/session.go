@@ -52,7 +52,7 @@ type Session struct {
 	queued     int             // bytes in queue
 	final      bool            // the last packet queued is the close's final packet
 	drain      bool            // closing, and what was queued (the final packet included) still waits for the transport
-	pulling    map[string]bool // transports with a Pull in progress
+	pulling    names // transports with a Pull in progress
 	watcher    *binding        // the request told when packets are ready (binding.Notify)
 	idle       bool            // ...and it waits for them: no writer of its runs
 	held       string          // the transport whose stream request is open (see binding.Stream)
@@ -110,7 +110,7 @@ func (s *Session) Send(pkts ...Packet) error {
 // nothing queued before them; it reports whether they were queued.
 func (s *Session) SendVolatile(pkts ...Packet) bool {
 	s.mu.Lock()
-	waiting := s.pulling[s.transport] || (s.idle && s.watcher.name == s.transport)
+	waiting := s.pulling.has(s.transport) || (s.idle && s.watcher.name == s.transport)
 	if s.state != stateOpen || len(s.queue) > 0 || !waiting || s.probed {
 		s.mu.Unlock()
 		return false
@@ -299,5 +299,29 @@ func (s *Session) requestDone() {
 	s.mu.Unlock()
 	if closing {
 		s.finish()
+	}
+}
+
+// names is a set of transport names; a session has at most two transports at once (the one
+// it is on and the one it upgrades to), so two slots and no map.
+type names [2]string
+
+func (n *names) has(name string) bool { return name != "" && (n[0] == name || n[1] == name) }
+
+func (n *names) add(name string) {
+	switch {
+	case n.has(name):
+	case n[0] == "":
+		n[0] = name
+	default:
+		n[1] = name
+	}
+}
+
+func (n *names) del(name string) {
+	for i := range n {
+		if n[i] == name {
+			n[i] = ""
+		}
 	}
 }
