@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // Transports the load tool speaks.
@@ -134,7 +136,7 @@ func (c *client) open() error {
 			conn.close()
 			return err
 		}
-		if typ != opText {
+		if typ != wsframe.OpText {
 			conn.close()
 			return errors.New("websocket: first frame is binary")
 		}
@@ -294,7 +296,7 @@ func (c *client) wsLoop() {
 			c.fail(fmt.Errorf("read: %w", err))
 			return
 		}
-		if typ != opText {
+		if typ != wsframe.OpText {
 			c.fail(errors.New("unexpected binary frame"))
 			continue
 		}

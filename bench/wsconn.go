@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -17,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // The load tool's WebSocket client: the HTTP Upgrade handshake, then RFC 6455 frames read and
@@ -25,19 +26,6 @@ import (
 // 1,000 clients made the tool costlier per delivered message than the server it measures.
 // Reading is allocation-free: a message is assembled in a buffer owned by the connection and
 // valid until the next read.
-
-// WebSocket opcodes (RFC 6455, 5.2).
-const (
-	opContinuation = 0x0
-	opText         = 0x1
-	opBinary       = 0x2
-	opClose        = 0x8
-	opPing         = 0x9
-	opPong         = 0xa
-)
-
-// wsGUID is the key suffix of Sec-WebSocket-Accept (RFC 6455, 1.3).
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // defaultMaxMessage bounds a message's size unless wsConn.maxMessage says otherwise.
 const defaultMaxMessage = 1 << 20
@@ -130,7 +118,7 @@ func handshake(ctx context.Context, conn net.Conn, u *url.URL) (*wsConn, error) 
 		if !headerHasToken(resp.Header, "Connection", "upgrade") {
 			return fmt.Errorf("websocket handshake: Connection %q", resp.Header.Get("Connection"))
 		}
-		if got, want := resp.Header.Get("Sec-WebSocket-Accept"), acceptKey(key); got != want {
+		if got, want := resp.Header.Get("Sec-WebSocket-Accept"), wsframe.AcceptKey(key); got != want {
 			return fmt.Errorf("websocket handshake: Sec-WebSocket-Accept %q, want %q", got, want)
 		}
 		if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
@@ -151,11 +139,6 @@ func handshake(ctx context.Context, conn net.Conn, u *url.URL) (*wsConn, error) 
 	return &wsConn{conn: conn, br: br, maxMessage: defaultMaxMessage}, nil
 }
 
-func acceptKey(key string) string {
-	h := sha1.Sum([]byte(key + wsGUID))
-	return base64.StdEncoding.EncodeToString(h[:])
-}
-
 // headerHasToken reports whether the comma-separated header name holds token (any case).
 func headerHasToken(h http.Header, name, token string) bool {
 	for _, v := range h.Values(name) {
@@ -168,7 +151,7 @@ func headerHasToken(h http.Header, name, token string) bool {
 	return false
 }
 
-// readMessage returns the next data message (opText or opBinary) with its fragments joined.
+// readMessage returns the next data message (wsframe.OpText or wsframe.OpBinary) with its fragments joined.
 // p is valid until the next call. Pings are answered with a pong, pongs ignored; the server's
 // close frame is answered and ends the connection with a *wsCloseError.
 func (c *wsConn) readMessage() (op byte, p []byte, err error) {
@@ -207,7 +190,7 @@ func (c *wsConn) readMessage() (op byte, p []byte, err error) {
 			}
 			n = int64(u)
 		}
-		if opcode >= opClose { // a control frame
+		if opcode >= wsframe.OpClose { // a control frame
 			if !fin || n > 125 {
 				return 0, nil, c.protocolError("control frame %#x fragmented or longer than 125 bytes", opcode)
 			}
@@ -216,12 +199,12 @@ func (c *wsConn) readMessage() (op byte, p []byte, err error) {
 				return 0, nil, eofIsUnexpected(err)
 			}
 			switch opcode {
-			case opPing:
-				if err := c.writeFrame(opPong, ctrl); err != nil {
+			case wsframe.OpPing:
+				if err := c.writeFrame(wsframe.OpPong, ctrl); err != nil {
 					return 0, nil, fmt.Errorf("websocket pong: %w", err)
 				}
-			case opPong:
-			case opClose:
+			case wsframe.OpPong:
+			case wsframe.OpClose:
 				return 0, nil, c.closed(ctrl)
 			default:
 				return 0, nil, c.protocolError("unknown control opcode %#x", opcode)
@@ -229,12 +212,12 @@ func (c *wsConn) readMessage() (op byte, p []byte, err error) {
 			continue
 		}
 		switch opcode {
-		case opText, opBinary:
+		case wsframe.OpText, wsframe.OpBinary:
 			if op != 0 {
 				return 0, nil, c.protocolError("new message (opcode %#x) before the previous one's last fragment", opcode)
 			}
 			op = opcode
-		case opContinuation:
+		case wsframe.OpContinuation:
 			if op == 0 {
 				return 0, nil, c.protocolError("continuation frame without a message")
 			}
@@ -288,7 +271,7 @@ func (c *wsConn) closed(ctrl []byte) error {
 		e.Reason = string(ctrl[2:])
 		c.sendClose(e.Code)
 	default:
-		c.writeFrame(opClose, nil)
+		c.writeFrame(wsframe.OpClose, nil)
 	}
 	c.conn.Close()
 	return e
@@ -297,15 +280,15 @@ func (c *wsConn) closed(ctrl []byte) error {
 func (c *wsConn) sendClose(code int) {
 	var b [2]byte
 	binary.BigEndian.PutUint16(b[:], uint16(code))
-	c.writeFrame(opClose, b[:])
+	c.writeFrame(wsframe.OpClose, b[:])
 }
 
-// writeMessage sends p as one unfragmented message of type op (opText or opBinary).
+// writeMessage sends p as one unfragmented message of type op (wsframe.OpText or wsframe.OpBinary).
 func (c *wsConn) writeMessage(op byte, p []byte) error { return c.writeFrame(op, p) }
 
 // writeText sends prefix+s as one text message without joining them first.
 func (c *wsConn) writeText(prefix, s string) error {
-	return writeFrame(c, opText, prefix, s)
+	return writeFrame(c, wsframe.OpText, prefix, s)
 }
 
 func (c *wsConn) writeFrame(op byte, p []byte) error { return writeFrame(c, op, "", p) }
@@ -332,7 +315,7 @@ func writeFrame[T ~string | ~[]byte](c *wsConn, op byte, prefix string, p T) err
 	start := len(b)
 	b = append(b, prefix...)
 	b = append(b, p...)
-	mask(b[start:], key)
+	wsframe.Mask(b[start:], key)
 	_, err := c.conn.Write(b)
 	if cap(b) <= 64<<10 { // keep a small buffer, not the largest frame ever sent
 		c.wbuf = b[:0]
@@ -340,18 +323,6 @@ func writeFrame[T ~string | ~[]byte](c *wsConn, op byte, prefix string, p T) err
 		c.wbuf = nil
 	}
 	return err
-}
-
-// mask XORs p with the big-endian masking key, repeated.
-func mask(p []byte, key uint32) {
-	k8 := uint64(key)<<32 | uint64(key)
-	i := 0
-	for ; i+8 <= len(p); i += 8 {
-		binary.BigEndian.PutUint64(p[i:], binary.BigEndian.Uint64(p[i:])^k8)
-	}
-	for ; i < len(p); i++ {
-		p[i] ^= byte(key >> (24 - 8*uint(i&3)))
-	}
 }
 
 // close closes the connection at once, without a closing handshake.

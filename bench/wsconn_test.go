@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // wsLengths are the payload lengths exchanged each way: both sides of the 7-bit, 16-bit and
@@ -111,7 +113,7 @@ func TestWSConn(t *testing.T) {
 	c.conn.SetDeadline(time.Now().Add(30 * time.Second)) // a bound, not synchronisation
 	err = func() error {
 		defer c.close() // on failure, this ends the server's script too
-		for _, op := range []byte{opText, opBinary} {
+		for _, op := range []byte{wsframe.OpText, wsframe.OpBinary} {
 			for _, n := range wsLengths {
 				want := wsPattern(n, op)
 				if err := c.writeMessage(op, want); err != nil {
@@ -240,24 +242,24 @@ func TestWSConnFrames(t *testing.T) {
 	t.Run("control frames mid-message", func(t *testing.T) {
 		sc, c := rawServer(t, 1<<20)
 		var in []byte
-		in = append(in, serverFrame(false, opText, []byte("ab"))...)
-		in = append(in, serverFrame(true, opPing, []byte("p1"))...)
-		in = append(in, serverFrame(false, opContinuation, []byte("cd"))...)
-		in = append(in, serverFrame(true, opPong, []byte("x"))...)
-		in = append(in, serverFrame(true, opContinuation, []byte("ef"))...)
-		in = append(in, serverFrame(true, opBinary, bytes.Repeat([]byte{7}, 70000))...)
+		in = append(in, serverFrame(false, wsframe.OpText, []byte("ab"))...)
+		in = append(in, serverFrame(true, wsframe.OpPing, []byte("p1"))...)
+		in = append(in, serverFrame(false, wsframe.OpContinuation, []byte("cd"))...)
+		in = append(in, serverFrame(true, wsframe.OpPong, []byte("x"))...)
+		in = append(in, serverFrame(true, wsframe.OpContinuation, []byte("ef"))...)
+		in = append(in, serverFrame(true, wsframe.OpBinary, bytes.Repeat([]byte{7}, 70000))...)
 		if _, err := sc.Write(in); err != nil {
 			t.Fatal(err)
 		}
 		op, p, err := c.readMessage()
-		if err != nil || op != opText || string(p) != "abcdef" {
+		if err != nil || op != wsframe.OpText || string(p) != "abcdef" {
 			t.Fatalf("got op %d %q %v, want text \"abcdef\"", op, p, err)
 		}
 		op, p, err = c.readMessage()
-		if err != nil || op != opBinary || !bytes.Equal(p, bytes.Repeat([]byte{7}, 70000)) {
+		if err != nil || op != wsframe.OpBinary || !bytes.Equal(p, bytes.Repeat([]byte{7}, 70000)) {
 			t.Fatalf("got op %d, %d bytes, %v; want binary, 70000 bytes", op, len(p), err)
 		}
-		if op, p, err := readClientFrame(sc); err != nil || op != opPong || string(p) != "p1" {
+		if op, p, err := readClientFrame(sc); err != nil || op != wsframe.OpPong || string(p) != "p1" {
 			t.Fatalf("client answered the ping with op %d %q %v, want a pong \"p1\"", op, p, err)
 		}
 	})
@@ -268,12 +270,12 @@ func TestWSConnFrames(t *testing.T) {
 	}{
 		{"masked server frame", []byte{0x81, 0x81, 1, 2, 3, 4, 'x'}, 1 << 20},
 		{"reserved bit", []byte{0xc1, 0x01, 'x'}, 1 << 20},
-		{"continuation without a message", serverFrame(true, opContinuation, []byte("x")), 1 << 20},
-		{"message inside a message", append(serverFrame(false, opText, []byte("a")), serverFrame(true, opText, []byte("b"))...), 1 << 20},
-		{"fragmented control frame", serverFrame(false, opPing, nil), 1 << 20},
-		{"long control frame", serverFrame(true, opPing, make([]byte, 126)), 1 << 20},
-		{"message over the limit", append(serverFrame(false, opText, []byte("abc")), serverFrame(true, opContinuation, []byte("de"))...), 4},
-		{"truncated frame", serverFrame(true, opText, []byte("abc"))[:3], 1 << 20},
+		{"continuation without a message", serverFrame(true, wsframe.OpContinuation, []byte("x")), 1 << 20},
+		{"message inside a message", append(serverFrame(false, wsframe.OpText, []byte("a")), serverFrame(true, wsframe.OpText, []byte("b"))...), 1 << 20},
+		{"fragmented control frame", serverFrame(false, wsframe.OpPing, nil), 1 << 20},
+		{"long control frame", serverFrame(true, wsframe.OpPing, make([]byte, 126)), 1 << 20},
+		{"message over the limit", append(serverFrame(false, wsframe.OpText, []byte("abc")), serverFrame(true, wsframe.OpContinuation, []byte("de"))...), 4},
+		{"truncated frame", serverFrame(true, wsframe.OpText, []byte("abc"))[:3], 1 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sc, c := rawServer(t, tc.max)
@@ -292,7 +294,7 @@ func TestWSConnFrames(t *testing.T) {
 	}
 	t.Run("close without status", func(t *testing.T) {
 		sc, c := rawServer(t, 1<<20)
-		if _, err := sc.Write(serverFrame(true, opClose, nil)); err != nil {
+		if _, err := sc.Write(serverFrame(true, wsframe.OpClose, nil)); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err := c.readMessage()
@@ -300,7 +302,7 @@ func TestWSConnFrames(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Code != 1005 {
 			t.Fatalf("got %v, want a close error 1005", err)
 		}
-		if op, p, err := readClientFrame(sc); err != nil || op != opClose || len(p) != 0 {
+		if op, p, err := readClientFrame(sc); err != nil || op != wsframe.OpClose || len(p) != 0 {
 			t.Fatalf("client answered the close with op %d %q %v, want an empty close", op, p, err)
 		}
 	})
@@ -326,7 +328,7 @@ func (r *loopReader) Read(p []byte) (int, error) {
 // allocates nothing.
 func TestWSReceiveAllocs(t *testing.T) {
 	msg := []byte(`42["bcast","0:` + fmt.Sprint(time.Now().UnixNano()) + `:` + strings.Repeat("x", 70) + `"]`)
-	c := &wsConn{br: bufio.NewReaderSize(&loopReader{b: serverFrame(true, opText, msg)}, 4096), maxMessage: 1 << 20}
+	c := &wsConn{br: bufio.NewReaderSize(&loopReader{b: serverFrame(true, wsframe.OpText, msg)}, 4096), maxMessage: 1 << 20}
 	var errs errorLog
 	const runs = 1000
 	b := newBroadcast(&errs, 1, 1, 1, func(int) int32 { return runs + 10 })
@@ -334,7 +336,7 @@ func TestWSReceiveAllocs(t *testing.T) {
 	recv := b.receiver(0)
 	allocs := testing.AllocsPerRun(runs, func() {
 		op, p, err := c.readMessage()
-		if err != nil || op != opText || p[0] != '4' {
+		if err != nil || op != wsframe.OpText || p[0] != '4' {
 			t.Fatalf("read: op %d %q %v", op, p, err)
 		}
 		recv(p[1:])

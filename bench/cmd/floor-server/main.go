@@ -29,7 +29,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
-	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -45,6 +44,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 func main() {
@@ -71,9 +72,6 @@ func main() {
 
 // maxMessage is the largest message accepted (the maxPayload of the open packet).
 const maxMessage = 1_000_000
-
-// wsGUID is the key suffix of Sec-WebSocket-Accept (RFC 6455, 1.3).
-const wsGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 // set is a copy-on-write list of connections: readers load it without a lock, writers
 // (connect, join, disconnect — never a message) replace it under the server's mutex.
@@ -155,9 +153,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	h := sha1.Sum([]byte(key + wsGUID))
 	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		base64.StdEncoding.EncodeToString(h[:]) + "\r\n\r\n"
+		wsframe.AcceptKey(key) + "\r\n\r\n"
 	var id [15]byte
 	rand.Read(id[:])
 	c := &conn{srv: s, nc: nc, br: brw.Reader, sid: base64.RawURLEncoding.EncodeToString(id[:]),
@@ -259,58 +256,34 @@ func (c *conn) readMessage() ([]byte, error) {
 	if _, err := io.ReadFull(c.br, p); err != nil {
 		return nil, err
 	}
-	unmask(p, key)
+	wsframe.Mask(p, key)
 	switch op {
-	case 0x1: // text
+	case wsframe.OpText:
 		return p, nil
-	case 0x9: // ping
-		c.out = appendFrameOp(c.out[:0], 0xa, string(p))
+	case wsframe.OpPing:
+		c.out = appendFrameOp(c.out[:0], wsframe.OpPong, string(p))
 		return nil, c.write(c.out)
-	case 0xa: // pong
+	case wsframe.OpPong:
 		return nil, nil
-	case 0x8: // close: echo the status, then end
-		c.out = appendFrameOp(c.out[:0], 0x8, string(p[:min(len(p), 2)]))
+	case wsframe.OpClose: // echo the status, then end
+		c.out = appendFrameOp(c.out[:0], wsframe.OpClose, string(p[:min(len(p), 2)]))
 		c.write(c.out)
 		return nil, io.EOF
 	}
 	return nil, errProtocol
 }
 
-// unmask XORs p with the big-endian masking key, repeated (RFC 6455, 5.3).
-func unmask(p []byte, key uint32) {
-	k8 := uint64(key)<<32 | uint64(key)
-	i := 0
-	for ; i+8 <= len(p); i += 8 {
-		binary.BigEndian.PutUint64(p[i:], binary.BigEndian.Uint64(p[i:])^k8)
-	}
-	for ; i < len(p); i++ {
-		p[i] ^= byte(key >> (24 - 8*uint(i&3)))
-	}
-}
-
 // appendFrame appends one final, unmasked text frame whose payload is the parts joined.
 func appendFrame[T ~string | ~[]byte](b []byte, a string, mid T, z string) []byte {
 	n := len(a) + len(mid) + len(z)
-	b = appendHeader(b, 0x1, n)
+	b = wsframe.AppendHeader(b, wsframe.OpText, n)
 	b = append(b, a...)
 	b = append(b, mid...)
 	return append(b, z...)
 }
 
 func appendFrameOp(b []byte, op byte, p string) []byte {
-	return append(appendHeader(b, op, len(p)), p...)
-}
-
-func appendHeader(b []byte, op byte, n int) []byte {
-	b = append(b, 0x80|op)
-	switch {
-	case n <= 125:
-		return append(b, byte(n))
-	case n <= 0xffff:
-		return binary.BigEndian.AppendUint16(append(b, 126), uint16(n))
-	default:
-		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
-	}
+	return append(wsframe.AppendHeader(b, op, len(p)), p...)
 }
 
 // engine handles one Engine.IO packet.
@@ -373,7 +346,7 @@ func (c *conn) socketIO(p []byte) error {
 	case bytes.HasPrefix(body, evEcho) && len(id) > 0:
 		// 43<id>[args]: the same arguments back.
 		args := body[len(evEcho):]
-		b := appendHeader(c.out[:0], 0x1, 2+len(id)+1+len(args)+1)
+		b := wsframe.AppendHeader(c.out[:0], wsframe.OpText, 2+len(id)+1+len(args)+1)
 		b = append(b, "43"...)
 		b = append(b, id...)
 		b = append(b, '[')

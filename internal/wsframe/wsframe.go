@@ -1,0 +1,54 @@
+// Package wsframe holds the few pieces of RFC 6455 that hub's own WebSocket code shares: the
+// opcodes, the frame header a server writes, the masking of client frames and the
+// Sec-WebSocket-Accept key. The server's transport (transport/), the load tool and its floor
+// server (bench/) read and write frames with them.
+package wsframe
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
+)
+
+// Opcodes (RFC 6455 §5.2).
+const (
+	OpContinuation = 0x0
+	OpText         = 0x1
+	OpBinary       = 0x2
+	OpClose        = 0x8
+	OpPing         = 0x9
+	OpPong         = 0xa
+)
+
+// AppendHeader appends the header of a final, unmasked frame (server to client) with opcode
+// op carrying n bytes.
+func AppendHeader(b []byte, op byte, n int) []byte {
+	b = append(b, 0x80|op)
+	switch {
+	case n < 126:
+		return append(b, byte(n))
+	case n <= 0xffff:
+		return append(b, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
+	}
+}
+
+// Mask XORs p with the big-endian masking key, repeated (RFC 6455 §5.3): it masks and
+// unmasks alike. p is taken to start at offset 0 of the payload.
+func Mask(p []byte, key uint32) {
+	k8 := uint64(key)<<32 | uint64(key)
+	i := 0
+	for ; i+8 <= len(p); i += 8 {
+		binary.BigEndian.PutUint64(p[i:], binary.BigEndian.Uint64(p[i:])^k8)
+	}
+	for ; i < len(p); i++ {
+		p[i] ^= byte(key >> (24 - 8*uint(i&3)))
+	}
+}
+
+// AcceptKey is the Sec-WebSocket-Accept value for a Sec-WebSocket-Key (RFC 6455 §4.2.2).
+func AcceptKey(key string) string {
+	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h[:])
+}

@@ -1,0 +1,46 @@
+package wsframe
+
+import (
+	"bytes"
+	"testing"
+)
+
+// The example of RFC 6455 §1.3.
+func TestAcceptKey(t *testing.T) {
+	if got := AcceptKey("dGhlIHNhbXBsZSBub25jZQ=="); got != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+		t.Fatalf("AcceptKey = %q", got)
+	}
+}
+
+// The examples of RFC 6455 §5.7: "Hello" unmasked and masked with 37 fa 21 3d.
+func TestFrames(t *testing.T) {
+	if got := append(AppendHeader(nil, OpText, 5), "Hello"...); !bytes.Equal(got, []byte{0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f}) {
+		t.Fatalf("unmasked frame % x", got)
+	}
+	p := []byte("Hello")
+	Mask(p, 0x37fa213d)
+	if !bytes.Equal(p, []byte{0x7f, 0x9f, 0x4d, 0x51, 0x58}) {
+		t.Fatalf("masked payload % x", p)
+	}
+	long := bytes.Repeat([]byte("0123456789"), 7)
+	masked := bytes.Clone(long)
+	Mask(masked, 0x01020304)
+	for i := range long {
+		if masked[i] != long[i]^[4]byte{1, 2, 3, 4}[i%4] {
+			t.Fatalf("byte %d masked wrong", i)
+		}
+	}
+	for _, tc := range []struct {
+		n    int
+		want []byte
+	}{
+		{125, []byte{0x82, 125}},
+		{126, []byte{0x82, 126, 0, 126}},
+		{65535, []byte{0x82, 126, 0xff, 0xff}},
+		{65536, []byte{0x82, 127, 0, 0, 0, 0, 0, 1, 0, 0}},
+	} {
+		if got := AppendHeader(nil, OpBinary, tc.n); !bytes.Equal(got, tc.want) {
+			t.Fatalf("header for %d: % x; want % x", tc.n, got, tc.want)
+		}
+	}
+}
