@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -397,26 +398,101 @@ func TestClientDisconnect(t *testing.T) {
 		if err := s.Emit("echo", "buffered"); err != nil {
 			t.Fatalf("Emit on a disconnected socket: %v; want it buffered", err)
 		}
-		// Another client asks the server why it saw us go.
-		other := connect(t, srv.url, "/", nil, nil)
-		deadline := time.Now().Add(waitFor)
-		for {
-			args, err := other.EmitWithAck(ctxFor(t), "get-reason", id)
-			must(t, err)
-			var reason *string
-			must(t, args.Decode(0, &reason))
-			if reason != nil {
-				if *reason != "client namespace disconnect" {
-					t.Fatalf("server saw %q; want client namespace disconnect", *reason)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal("the server never saw the disconnect")
-			}
+		if r := serverReason(t, srv, id); r != "client namespace disconnect" {
+			t.Fatalf("server saw %q; want client namespace disconnect", r)
 		}
 	})
 }
+
+// serverReason asks the server, from another client, why it saw socket id go; it waits for
+// the server to have seen it go.
+func serverReason(t *testing.T, srv server, id string) string {
+	t.Helper()
+	other := connect(t, srv.url, "/", nil, nil)
+	deadline := time.Now().Add(waitFor)
+	for {
+		args, err := other.EmitWithAck(ctxFor(t), "get-reason", id)
+		must(t, err)
+		var reason *string
+		must(t, args.Decode(0, &reason))
+		if reason != nil {
+			return *reason
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server never saw the disconnect")
+		}
+	}
+}
+
+// TestDisconnectDuringUpgrade disconnects between a successful WebSocket probe and the
+// upgrade. As engine.io-client's close(), the client finishes the upgrade and sends the
+// namespace disconnect and its close on the WebSocket: the server has let go of the old
+// transport already (an SSE stream ends when the probe succeeds). It used to give up the
+// upgrade, take the end of the stream for the server's answer to its close and end the
+// session before its "41" was written: the server saw a ping timeout.
+func TestDisconnectDuringUpgrade(t *testing.T) {
+	forEachModeWhere(t, func(md mode) bool { return len(md.transports) > 1 }, func(t *testing.T, srv server, md mode) {
+		o := opts(md)
+		// The probe waits for the socket to connect: a server holds what it sends (the
+		// CONNECT reply) during an upgrade, and the test holds the upgrade.
+		connected := make(chan struct{})
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		t.Cleanup(tr.CloseIdleConnections)
+		o.HTTPClient = &http.Client{Transport: roundTripper(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Query().Get("transport") == client.TransportWebSocket {
+				select {
+				case <-connected:
+				case <-r.Context().Done():
+					return nil, r.Context().Err()
+				}
+			}
+			return tr.RoundTrip(r)
+		})}
+		upgraded := make(chan struct{})
+		o.Logger = slog.New(&onMessage{msg: "client: upgraded", f: func() { close(upgraded) }})
+		var s *client.Socket
+		probed := make(chan string, 1)
+		client.SetAfterProbe(o, func() {
+			// The probe has succeeded; the session has not moved to the WebSocket yet.
+			id := s.ID()
+			s.Disconnect()
+			probed <- id
+		})
+		var reasons <-chan string
+		s = connect(t, srv.url, "/", o, func(s *client.Socket) { reasons = disconnects(s) })
+		close(connected)
+		id := recv(t, probed)
+		if r := recv(t, reasons); r != client.ReasonClientDisconnect {
+			t.Fatalf("disconnect reason %q; want %q", r, client.ReasonClientDisconnect)
+		}
+		recv(t, upgraded)
+		if r := serverReason(t, srv, id); r != "client namespace disconnect" {
+			t.Fatalf("server saw %q; want client namespace disconnect", r)
+		}
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// onMessage is a slog.Handler that calls f for each record with message msg, at any level.
+type onMessage struct {
+	msg string
+	f   func()
+}
+
+func (h *onMessage) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *onMessage) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.f()
+	}
+	return nil
+}
+
+func (h *onMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *onMessage) WithGroup(string) slog.Handler      { return h }
 
 func TestReconnectDeliversBufferedEmits(t *testing.T) {
 	forEachMode(t, func(t *testing.T, srv server, md mode) {

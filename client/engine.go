@@ -55,6 +55,7 @@ type engineConfig struct {
 	client     *http.Client
 	queueSize  int
 	logger     *slog.Logger
+	afterProbe func() // tests only: see Options.afterProbe
 }
 
 // handshake is the open packet's data.
@@ -456,14 +457,10 @@ func (e *engine) upgradeLoop() {
 		}
 		return
 	}
-	e.mu.Lock()
-	if e.ended || e.closing {
-		e.probing = false
-		e.mu.Unlock()
-		return // end closes the probe
+	if e.cfg.afterProbe != nil {
+		e.cfg.afterProbe()
 	}
-	e.upgrading = true
-	e.probing = false
+	e.mu.Lock()
 	old := e.tr
 	e.mu.Unlock()
 

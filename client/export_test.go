@@ -19,3 +19,7 @@ func BackoffDurations(min, max time.Duration, jitter float64, n int) []time.Dura
 	}
 	return out
 }
+
+// SetAfterProbe makes the client call f on its upgrade goroutine once a WebSocket probe has
+// succeeded, before the old transport is paused and the session moves to the WebSocket.
+func SetAfterProbe(o *Options, f func()) { o.afterProbe = f }

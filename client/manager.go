@@ -102,6 +102,7 @@ func NewManager(rawURL string, opts *Options) (*Manager, error) {
 		client:     hc,
 		queueSize:  o.SendQueue,
 		logger:     o.Logger,
+		afterProbe: o.afterProbe,
 	}
 	if m.cfg.header == nil {
 		m.cfg.header = http.Header{}

@@ -68,6 +68,10 @@ type Options struct {
 	// Logger receives the client's diagnostics, and handler errors of sockets without an
 	// [Socket.OnError] hook. Default slog.Default().
 	Logger *slog.Logger
+
+	// afterProbe, for tests, runs on the upgrade goroutine once a WebSocket probe has
+	// succeeded (the session is upgrading), before the old transport is paused.
+	afterProbe func()
 }
 
 // SocketOptions configure one namespace's [Socket]. A nil *SocketOptions means defaults.

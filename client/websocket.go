@@ -65,7 +65,8 @@ func (e *engine) handshakeWebSocket(ctx context.Context) (*wsTransport, handshak
 	return w, hs, nil
 }
 
-// probeWebSocket opens a WebSocket for the session and exchanges the 2probe/3probe pair.
+// probeWebSocket opens a WebSocket for the session and exchanges the 2probe/3probe pair; when
+// it returns the WebSocket, the session is upgrading.
 func (e *engine) probeWebSocket() (*wsTransport, error) {
 	ctx, cancel := context.WithTimeout(e.ctx, upgradeTimeout)
 	defer cancel()
@@ -99,6 +100,20 @@ func (e *engine) probeWebSocket() (*wsTransport, error) {
 	if p.Type != packet.Pong || string(p.Data) != "probe" {
 		return fail(fmt.Errorf("client: probe error: got %q", packet.AppendText(nil, p)))
 	}
+	// The probe succeeded: from now on the session moves to the WebSocket, and a close
+	// waits for the move, as engine.io-client's close() does once the probe's pong is in.
+	// The server has let go of the old transport already (it ends an SSE stream, answers
+	// polls with noop), so the queued packets and the close go out on the WebSocket. A
+	// close that gave up the upgrade here instead took the end of the SSE stream for the
+	// server's answer to it, and ended the session before its packets were written.
+	e.mu.Lock()
+	if e.ended {
+		e.probing = false
+		e.mu.Unlock()
+		return nil, errEngineClosed // end closes the probe
+	}
+	e.probing, e.upgrading = false, true
+	e.mu.Unlock()
 	return w, nil
 }
 
