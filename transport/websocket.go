@@ -42,9 +42,12 @@ func (WebSocket) Accepts(r *http.Request) bool {
 // Serve completes the WebSocket handshake (coder/websocket's Accept), then takes the
 // connection over from net/http and returns: a goroutine of the connection's own reads frames,
 // runs the probe exchange when the request upgrades an existing session, and hands packets to
-// the session; a second one writes, started only while the session has packets to write. An
-// idle connection has one goroutine, blocked in a read, and no buffer. Server.Close waits for
-// both (see Session.Detach).
+// the session; a writer goroutine is started only while the session has packets to write.
+// Once nothing more is there to read, the reading goroutine hands the idle connection to the
+// poller (on Linux, for a plain socket) and returns: an idle connection then has no goroutine
+// and no buffer, and the poller starts a reading goroutine again when bytes arrive. Elsewhere,
+// and for a TLS connection, the reading goroutine stays, blocked in a read. Server.Close waits
+// for all of them (see Session.Detach).
 func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	h := &handoff{ResponseWriter: w}
 	wc, err := websocket.Accept(h, r, &websocket.AcceptOptions{
@@ -62,37 +65,81 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	}
 	// coder/websocket got a stand-in for the connection (see handoff): its Conn is done.
 	wc.CloseNow()
-	c := &wsConn{nc: h.conn, s: s, limit: s.MaxPayload()}
+	c := &wsConn{nc: h.conn, s: s, limit: s.MaxPayload(), done: s.Detach()}
 	c.start(h.pending)
-	go c.run(t.UpgradeTimeout, s.Detach())
+	go c.run(t.UpgradeTimeout)
 }
 
-// run is the connection's reading goroutine, from the probe exchange to the end; done ends
-// the request. It waits for the client's next bytes in this frame, so that an idle
-// connection's goroutine has a shallow stack, one the runtime shrinks to its minimum.
-func (c *wsConn) run(probeTimeout time.Duration, done func()) {
-	defer done()
+// run is the connection's first reading goroutine: the probe exchange, then the read loop.
+func (c *wsConn) run(probeTimeout time.Duration) {
 	// The connection lives as long as the session, not the request: when the session
-	// finishes, whatever is blocked on the connection is released by closing it.
-	stop := context.AfterFunc(c.s.Context(), func() { c.nc.Close() })
-	if c.begin(probeTimeout) {
-		for {
-			var err error
-			if c.r == c.w {
-				err = c.readMore()
-			}
-			if !c.next(err) {
-				break
+	// finishes, whatever is blocked on the connection is released by closing it, and a
+	// connection parked in the poller is ended there and then.
+	c.stop = context.AfterFunc(c.s.Context(), c.sessionEnded)
+	if !c.begin(probeTimeout) {
+		c.end()
+		return
+	}
+	c.loop()
+}
+
+// loop reads the client's messages and hands them to the session until the connection ends
+// (then it ends it), or until nothing more is there to read and the connection is parked in
+// the poller: then it returns at once, and the poller runs loop again, in a new goroutine,
+// once the socket is readable. It waits for the client's next bytes in this frame, so that a
+// goroutine waiting here has a shallow stack, one the runtime shrinks to its minimum.
+func (c *wsConn) loop() {
+	for {
+		var err error
+		if c.r == c.w {
+			var parked bool
+			if parked, err = c.readIdle(); parked {
+				return // the connection is the poller's now: touch nothing
 			}
 		}
+		if !c.next(err) {
+			break
+		}
 	}
+	c.end()
+}
+
+// end ends the connection: the socket, its registration in the poller, the writers, the
+// request. It runs once, in the goroutine that owns the reading side — the reading goroutine,
+// or, for a connection parked in the poller, the one that saw the session end.
+func (c *wsConn) end() {
+	c.mu.Lock()
+	c.ending = true
+	c.mu.Unlock()
 	c.nc.Close()
-	stop()
+	c.stop()
+	c.unpoll()
 	c.mu.Lock()
 	c.stopped = true // no writer starts from now on
 	c.mu.Unlock()
 	c.writers.Wait()
 	c.release()
+	c.done()
+}
+
+// sessionEnded runs when the session has finished. A connection parked in the poller has no
+// goroutine to notice: this one takes it over and ends it. Otherwise closing the socket
+// releases the reading goroutine, which ends the connection.
+func (c *wsConn) sessionEnded() {
+	c.mu.Lock()
+	c.ending = true // the connection is not parked again
+	parked := c.parked
+	c.parked = false // if it was, it is ours now
+	c.mu.Unlock()
+	if parked {
+		// Armed in the poller: unregistered before the socket closes. (Not parked, the
+		// connection's registration, if any, is disarmed, its EPOLLONESHOT spent: it reports
+		// nothing more, and goes with the socket.)
+		c.unregister()
+		c.end()
+		return
+	}
+	c.nc.Close()
 }
 
 // begin runs the probe exchange if the request upgrades a session, and has the session start
@@ -190,13 +237,22 @@ type wsConn struct {
 	buf  *[]byte
 	r, w int
 	one  [1]byte // a read without raw waits for one byte here
+	// idleBy is the read deadline set for the grace period an idle connection keeps its
+	// reading goroutine (see read), in Unix nanoseconds; 0 if none is set.
+	idleBy int64
 
 	wmu       sync.Mutex // serialises writes: batches, pongs, close frames
 	closeSent bool       // nothing is written after the close frame; guarded by wmu
 
-	mu      sync.Mutex     // guards stopped
-	stopped bool           // the reading goroutine has ended: no writer starts
+	done func()      // ends the request (Session.Detach)
+	stop func() bool // unregisters sessionEnded from the session's context
+
+	mu      sync.Mutex     // guards what follows
+	stopped bool           // the reading side has ended: no writer starts
 	writers sync.WaitGroup // running writers
+	ending  bool           // the connection is ending: it is not parked again
+	parked  bool           // the connection waits in the poller, without a goroutine
+	pollID  uint64         // the connection's id in the poller; 0 while not registered
 }
 
 // writeBatch writes b, frames whole, in one Write; closing marks it as ending with the close

@@ -199,6 +199,7 @@ func (c *wsConn) readFull(p []byte) error {
 		}
 	}
 	if k < len(p) {
+		c.clearIdleDeadline()
 		_, err := io.ReadFull(c.nc, p[k:])
 		return err
 	}

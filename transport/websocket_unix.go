@@ -3,10 +3,12 @@
 package transport
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
 	"syscall"
+	"time"
 )
 
 // rawConn returns the connection's syscall.RawConn, or nil if it has none (a TLS connection).
@@ -26,12 +28,33 @@ func rawConn(nc net.Conn) syscall.RawConn {
 // there, and waits for more with no buffer held when none are buffered: an idle connection
 // keeps no read buffer.
 func (c *wsConn) readMore() error {
+	_, err := c.read(false)
+	return err
+}
+
+// readIdle reads more into the empty buffer, between messages. On a socket, when nothing is
+// there to read, it waits for the socket to be readable — for idleGrace at most if there is a
+// poller: then it parks the connection in the poller (see park) and reports it, and the
+// caller's goroutine must return without touching the connection. A busy connection thus
+// keeps its goroutine, and only one idle for a while gives it up: parking and waking again
+// cost more CPU than waiting in Go's netpoller.
+func (c *wsConn) readIdle() (parked bool, err error) {
+	return c.read(true)
+}
+
+// idleGrace is how long a connection with nothing to read keeps its reading goroutine before
+// it is parked in the poller.
+const idleGrace = 100 * time.Millisecond
+
+func (c *wsConn) read(idle bool) (parked bool, err error) {
 	if c.raw == nil {
-		return c.readConn()
+		return false, c.readConn()
 	}
+	canPark := idle && pollerUp()
 	var n int
 	var rerr error
-	err := c.raw.Read(func(fd uintptr) bool {
+	parking := false // the grace period is over: park if there is still nothing to read
+	read := func(fd uintptr) bool {
 		if c.buf == nil {
 			c.buf, c.r, c.w = readPool.get(), 0, 0
 		}
@@ -44,19 +67,63 @@ func (c *wsConn) readMore() error {
 		if rerr == syscall.EAGAIN {
 			if c.r == c.w {
 				c.release()
+				switch {
+				case parking:
+					// While the poller holds the fd, raw.Read holds a reference to it: the
+					// fd cannot be closed, let alone reused, under our feet.
+					parked, rerr = c.park(fd)
+					if parked || rerr != nil {
+						return true
+					}
+				case canPark:
+					// The deadline is not cleared when bytes come: moved only when it is
+					// near, it costs a busy connection nothing per message.
+					now := time.Now()
+					if c.idleBy == 0 || now.UnixNano() > c.idleBy-int64(idleGrace/2) {
+						by := now.Add(idleGrace)
+						if c.nc.SetReadDeadline(by) == nil {
+							c.idleBy = by.UnixNano()
+						}
+					}
+				}
 			}
 			return false // wait until the socket is readable, then again
 		}
 		return true
-	})
+	}
+	for {
+		err = c.raw.Read(read)
+		if parked {
+			return true, nil // the connection is the poller's: touch nothing
+		}
+		if c.idleBy != 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+			// Idle for the grace period: park. Or inside a message, where the grace
+			// period does not apply: read on.
+			c.clearIdleDeadline()
+			parking = canPark
+			continue
+		}
+		break
+	}
 	switch {
 	case err != nil:
-		return err
+		return false, err
 	case rerr != nil:
-		return os.NewSyscallError("read", rerr)
+		if rerr == net.ErrClosed {
+			return false, rerr
+		}
+		return false, os.NewSyscallError("read", rerr)
 	case n == 0:
-		return io.EOF
+		return false, io.EOF
 	}
 	c.w += n
-	return nil
+	return false, nil
+}
+
+// clearIdleDeadline clears the read deadline of the grace period (see read).
+func (c *wsConn) clearIdleDeadline() {
+	if c.idleBy != 0 {
+		c.nc.SetReadDeadline(time.Time{})
+		c.idleBy = 0
+	}
 }

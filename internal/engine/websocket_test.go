@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -166,6 +167,9 @@ func TestWebSocketClientFrames(t *testing.T) {
 		want        [][2]string // opcode, payload
 		reason      engine.Reason
 		eof         bool
+		// the connection may close with a close frame or without: the reader closes the socket
+		// as the session's writer writes the close frame, whichever comes first
+		maybeClose bool
 	}{{
 		name:  "a message in the handshake's packet",
 		first: frame(true, 1, "4hello"),
@@ -219,7 +223,7 @@ func TestWebSocketClientFrames(t *testing.T) {
 	}, {
 		name:   "a bad packet",
 		then:   frame(true, 1, "x"),
-		reason: engine.ReasonParseError, eof: true,
+		reason: engine.ReasonParseError, eof: true, maybeClose: true,
 	}}
 	for _, plain := range []bool{false, true} {
 		for _, tt := range tests {
@@ -242,6 +246,11 @@ func TestWebSocketClientFrames(t *testing.T) {
 				}
 				for _, w := range tt.want {
 					expectFrame(t, br, w[0][0], w[1])
+				}
+				if tt.maybeClose {
+					if b, err := br.Peek(1); err == nil && b[0] == 0x88 {
+						expectFrame(t, br, 8, closePayload(1000))
+					}
 				}
 				if tt.eof {
 					expectEOF(t, br)
@@ -267,20 +276,43 @@ func goroutines(fn string) int {
 	return n
 }
 
-// An idle WebSocket connection has one goroutine, reading: no writer, and not the net/http
-// handler's. A packet queued later starts a writer, which exits once it is written.
+// connGoroutines counts the goroutines of WebSocket connections: reading, writing, ending.
+func connGoroutines() int { return goroutines("transport.(*wsConn).") }
+
+// parks reports whether an idle connection gives its reading goroutine up (to the poller).
+var parks = runtime.GOOS == "linux"
+
+// wantIdle waits until the n WebSocket connections are idle: no net/http handler goroutine,
+// no writer, and no reading goroutine — or, where connections do not park, one each.
+func wantIdle(t *testing.T, n int) {
+	t.Helper()
+	if !parks {
+		waitFor(t, "the writers and the handler goroutines to exit", func() bool {
+			return goroutines("transport.(*wsConn).writeLoop") == 0 && goroutines("net/http.(*conn).serve") == 0 &&
+				goroutines("transport.(*wsConn).loop") == n
+		})
+		return
+	}
+	waitFor(t, "the connections' goroutines to exit", func() bool {
+		return connGoroutines() == 0 && goroutines("net/http.(*conn).serve") == 0
+	})
+}
+
+// An idle WebSocket connection has no goroutine of its own on Linux, once idle for a while
+// (the poller watches its socket; elsewhere one, reading): no writer, and not the net/http handler's. A packet queued
+// later starts a writer, which exits once it is written; a message from the client starts a
+// reading goroutine, which exits once it has read everything.
 func TestWebSocketIdleGoroutines(t *testing.T) {
 	ts, e, _ := newServer(t, &engine.Options{PingInterval: time.Hour})
 	c := dialWS(t, ts.URL, "")
 	if open := read(t, c); open[0] != '0' {
 		t.Fatalf("open: %q", open)
 	}
-	idle := func() bool {
-		return goroutines("transport.(*wsConn).writeLoop") == 0 && goroutines("net/http.(*conn).serve") == 0
-	}
-	waitFor(t, "the writer and the handler goroutine to exit", idle)
-	if n := goroutines("transport.(*wsConn).run"); n != 1 {
-		t.Fatalf("%d reading goroutines; want 1", n)
+	wantIdle(t, 1)
+	if parks {
+		if n := goroutines("transport.(*poller).loop"); n != 1 {
+			t.Fatalf("%d poller goroutines; want 1", n)
+		}
 	}
 	for i := range 3 {
 		msg := strings.Repeat("x", i)
@@ -290,6 +322,135 @@ func TestWebSocketIdleGoroutines(t *testing.T) {
 		if got := read(t, c); got != "4"+msg {
 			t.Fatalf("got %q; want %q", got, "4"+msg)
 		}
-		waitFor(t, "the writer to exit", idle)
+		wantIdle(t, 1)
+		write(t, c, "4y"+msg) // echoed
+		if got := read(t, c); got != "4y"+msg {
+			t.Fatalf("got %q; want %q", got, "4y"+msg)
+		}
+		wantIdle(t, 1)
+	}
+}
+
+// The server's pings reach an idle connection, and its pongs wake it. (A connection parks
+// once idle for a while: the pings come slowly enough for that.)
+func TestWebSocketIdlePings(t *testing.T) {
+	ts, e := newRawServer(t, &engine.Options{PingInterval: 300 * time.Millisecond, PingTimeout: 5 * time.Second}, false)
+	c, br := rawWS(t, ts, nil)
+	if op, p := readFrame(t, br); op != 1 || p[0] != '0' {
+		t.Fatalf("open packet: %#x %q", op, p)
+	}
+	for range 3 {
+		wantIdle(t, 1)
+		expectFrame(t, br, 1, "2")
+		if _, err := c.Write(frame(true, 1, "3")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Write(frame(true, 1, "4after pings")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		op, p := readFrame(t, br)
+		if op == 1 && p == "2" {
+			c.Write(frame(true, 1, "3"))
+			continue
+		}
+		if op != 1 || p != "4after pings" {
+			t.Fatalf("got frame %#x %q; want the echo", op, p)
+		}
+		break
+	}
+	select {
+	case r := <-e.reasons:
+		t.Fatalf("closed: %s", r)
+	default:
+	}
+}
+
+// A client that goes away while its connection is idle is seen at once: "transport close",
+// not a ping timeout.
+func TestWebSocketIdleClientCloses(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		ts, e := newRawServer(t, &engine.Options{PingInterval: time.Hour}, plain)
+		c, br := rawWS(t, ts, nil)
+		if op, p := readFrame(t, br); op != 1 || p[0] != '0' {
+			t.Fatalf("open packet: %#x %q", op, p)
+		}
+		if !plain {
+			wantIdle(t, 1)
+		}
+		c.Close()
+		expectReason(t, e, engine.ReasonTransportClose)
+	}
+}
+
+// Server.Close ends idle connections, and leaves no goroutine behind: not theirs, not the
+// poller's.
+func TestWebSocketIdleServerClose(t *testing.T) {
+	e := &echo{reasons: make(chan engine.Reason, 200)}
+	srv := engine.NewServer(e, &engine.Options{PingInterval: time.Hour})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	var brs []*bufio.Reader
+	for range 100 {
+		_, br := rawWS(t, ts, nil)
+		if op, p := readFrame(t, br); op != 1 || p[0] != '0' {
+			t.Fatalf("open packet: %#x %q", op, p)
+		}
+		brs = append(brs, br)
+	}
+	wantIdle(t, 100)
+	srv.Close()
+	waitFor(t, "no goroutine left after Server.Close", func() bool {
+		return connGoroutines()+goroutines("transport.(*poller).loop") == 0
+	})
+	for _, br := range brs {
+		if _, err := io.Copy(io.Discard, br); err != nil { // to EOF
+			t.Fatal(err)
+		}
+	}
+	for range 100 {
+		expectReason(t, e, engine.ReasonShutdown)
+	}
+}
+
+// Many idle connections all sending at once are all read and answered.
+func TestWebSocketIdleManySend(t *testing.T) {
+	const n = 500
+	srv := engine.NewServer(&echo{}, &engine.Options{PingInterval: time.Hour})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Close()
+		ts.Close()
+	})
+	conns := make([]net.Conn, n)
+	brs := make([]*bufio.Reader, n)
+	for i := range conns {
+		conns[i], brs[i] = rawWS(t, ts, nil)
+		if op, p := readFrame(t, brs[i]); op != 1 || p[0] != '0' {
+			t.Fatalf("open packet: %#x %q", op, p)
+		}
+	}
+	wantIdle(t, n)
+	for round := range 2 {
+		start := make(chan struct{})
+		errs := make(chan error, n)
+		for i, c := range conns {
+			go func() {
+				<-start
+				_, err := c.Write(frame(true, 1, fmt.Sprintf("4m%d.%d", i, round)))
+				errs <- err
+			}()
+		}
+		close(start)
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, br := range brs {
+			expectFrame(t, br, 1, fmt.Sprintf("4m%d.%d", i, round))
+		}
+		wantIdle(t, n)
 	}
 }
