@@ -49,13 +49,13 @@ type Session struct {
 	reason     Reason
 	cause      error
 	queue      []Packet
-	queued     int             // bytes in queue
-	final      bool            // the last packet queued is the close's final packet
-	drain      bool            // closing, and what was queued (the final packet included) still waits for the transport
-	pulling    names // transports with a Pull in progress
-	watcher    *binding        // the request told when packets are ready (binding.Notify)
-	idle       bool            // ...and it waits for them: no writer of its runs
-	held       string          // the transport whose stream request is open (see binding.Stream)
+	queued     int      // bytes in queue
+	final      bool     // the last packet queued is the close's final packet
+	drain      bool     // closing, and what was queued (the final packet included) still waits for the transport
+	pulling    names    // transports with a Pull in progress
+	watcher    *binding // the request told when packets are ready (binding.Notify)
+	idle       bool     // ...and it waits for them: no writer of its runs
+	held       string   // the transport whose stream request is open (see binding.Stream)
 	posting    bool
 	active     int  // transport requests being served
 	upgrading  bool // a request is taking the session to another transport
