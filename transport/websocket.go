@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -18,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // WebSocket carries one Engine.IO packet per WebSocket frame: text frames in text form, binary
@@ -164,7 +164,7 @@ func (c *wsConn) probe(timeout time.Duration) bool {
 	defer c.nc.SetReadDeadline(time.Time{})
 	for _, want := range []packet.PacketType{packet.Ping, packet.Upgrade} {
 		op, data, err := c.readMessage()
-		if err != nil || op != opText {
+		if err != nil || op != wsframe.OpText {
 			s.AbortUpgrade()
 			return false
 		}
@@ -174,7 +174,7 @@ func (c *wsConn) probe(timeout time.Duration) bool {
 			return false
 		}
 		if want == packet.Ping {
-			if c.writeBatch(append(appendFrameHeader(nil, opText, 6), "3probe"...), false) != nil || s.Probe() != nil {
+			if c.writeBatch(append(wsframe.AppendHeader(nil, wsframe.OpText, 6), "3probe"...), false) != nil || s.Probe() != nil {
 				s.AbortUpgrade()
 				return false
 			}
@@ -213,7 +213,7 @@ func (c *wsConn) next(err error) bool {
 		return false
 	}
 	var p packet.Packet
-	if op == opBinary {
+	if op == wsframe.OpBinary {
 		p = packet.Packet{Type: packet.Message, Data: data, Binary: true}
 	} else if p, err = packet.DecodeText(data); err != nil {
 		s.Fail(err)
@@ -316,10 +316,10 @@ func (c *wsConn) writeLoop() {
 				continue
 			}
 			if p.Binary {
-				batch = appendFrameHeader(batch, opBinary, len(p.Data))
+				batch = wsframe.AppendHeader(batch, wsframe.OpBinary, len(p.Data))
 				batch = append(batch, p.Data...)
 			} else {
-				batch = appendFrameHeader(batch, opText, 1+len(p.Data))
+				batch = wsframe.AppendHeader(batch, wsframe.OpText, 1+len(p.Data))
 				batch = packet.AppendText(batch, p)
 			}
 		}
@@ -348,16 +348,6 @@ func (c *wsConn) writeLoop() {
 // batchPool holds the buffers writers build batches in: an idle connection keeps none.
 var batchPool = sync.Pool{New: func() any { return new([]byte) }}
 
-// WebSocket opcodes (RFC 6455 §5.2).
-const (
-	opContinuation = 0x0
-	opText         = 0x1
-	opBinary       = 0x2
-	opClose        = 0x8
-	opPing         = 0x9
-	opPong         = 0xa
-)
-
 // Close status codes (RFC 6455 §7.4.1) hub sends.
 const (
 	closeNormal        = 1000
@@ -365,23 +355,9 @@ const (
 	closeTooBig        = 1009
 )
 
-// appendFrameHeader appends the header of a final, unmasked frame (server to client, RFC 6455
-// §5.2) carrying n bytes.
-func appendFrameHeader(b []byte, opcode byte, n int) []byte {
-	b = append(b, 0x80|opcode)
-	switch {
-	case n < 126:
-		return append(b, byte(n))
-	case n <= 0xffff:
-		return append(b, 126, byte(n>>8), byte(n))
-	default:
-		return binary.BigEndian.AppendUint64(append(b, 127), uint64(n))
-	}
-}
-
 // appendClose appends a close frame with a status code and no reason.
 func appendClose(b []byte, code uint16) []byte {
-	return append(b, 0x80|opClose, 2, byte(code>>8), byte(code))
+	return append(b, 0x80|wsframe.OpClose, 2, byte(code>>8), byte(code))
 }
 
 // maxKeptBuffer bounds the buffers kept for reuse, so that one large message does not stay

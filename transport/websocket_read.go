@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // Errors of the frame reader that close the connection with a status of their own.
@@ -40,7 +42,7 @@ func (c *wsConn) release() {
 	}
 }
 
-// readMessage reads the next data message, whole: its opcode (opText or opBinary) and its
+// readMessage reads the next data message, whole: its opcode (wsframe.OpText or wsframe.OpBinary) and its
 // unmasked payload, which the caller owns. It answers pings on the way, and a close frame
 // with a close frame, then returns an error. A message larger than c.limit is errTooBig, a
 // frame RFC 6455 does not allow from a client errProtocol.
@@ -73,12 +75,12 @@ func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
 		case 127:
 			n = int64(binary.BigEndian.Uint64(h[2:]))
 		}
-		key := binary.LittleEndian.Uint32(h[hlen-4:])
+		key := binary.BigEndian.Uint32(h[hlen-4:])
 		c.r += hlen
 		if n < 0 {
 			return 0, nil, errProtocol
 		}
-		if opcode >= opClose { // a control frame: whole, at most 125 bytes
+		if opcode >= wsframe.OpClose { // a control frame: whole, at most 125 bytes
 			if !fin || n > 125 {
 				return 0, nil, errProtocol
 			}
@@ -87,16 +89,16 @@ func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
 			if err := c.readFull(p); err != nil {
 				return 0, nil, err
 			}
-			mask(key, p)
+			wsframe.Mask(p, key)
 			if err := c.control(opcode, p); err != nil {
 				return 0, nil, err
 			}
 			continue
 		}
 		switch {
-		case (opcode == opText || opcode == opBinary) && op == 0:
+		case (opcode == wsframe.OpText || opcode == wsframe.OpBinary) && op == 0:
 			op = opcode
-		case opcode == opContinuation && op != 0:
+		case opcode == wsframe.OpContinuation && op != 0:
 		default: // an unknown opcode, a continuation of nothing, a message inside a message
 			return 0, nil, errProtocol
 		}
@@ -112,7 +114,7 @@ func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
 		if err := c.readFull(msg[start:]); err != nil {
 			return 0, nil, err
 		}
-		mask(key, msg[start:])
+		wsframe.Mask(msg[start:], key)
 		if fin {
 			return op, msg, nil
 		}
@@ -130,13 +132,13 @@ func (e closeError) Error() string {
 // close frame (the closeError returned ends the read loop).
 func (c *wsConn) control(opcode byte, p []byte) error {
 	switch opcode {
-	case opPing:
+	case wsframe.OpPing:
 		var b [2 + 125]byte
-		c.writeBatch(append(appendFrameHeader(b[:0], opPong, len(p)), p...), false)
+		c.writeBatch(append(wsframe.AppendHeader(b[:0], wsframe.OpPong, len(p)), p...), false)
 		return nil
-	case opPong:
+	case wsframe.OpPong:
 		return nil
-	case opClose:
+	case wsframe.OpClose:
 		code := 1005 // no status
 		switch {
 		case len(p) == 1:
@@ -226,17 +228,4 @@ func (c *wsConn) readConn() error {
 		return nil // an error comes again with the next read
 	}
 	return err
-}
-
-// mask applies the masking key (RFC 6455 §5.3; key holds its four bytes in little-endian
-// order) to a frame's payload.
-func mask(key uint32, b []byte) {
-	k := uint64(key) | uint64(key)<<32
-	for len(b) >= 8 {
-		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^k)
-		b = b[8:]
-	}
-	for i := range b {
-		b[i] ^= byte(key >> (8 * (i & 3)))
-	}
 }
