@@ -29,7 +29,7 @@ var errUpgrade = errors.New("engine.io: upgrade not possible now")
 
 func (b *binding) ID() string               { return b.s.id }
 func (b *binding) MaxPayload() int64        { return b.s.srv.opts.MaxPayload }
-func (b *binding) Context() context.Context { return b.s.ctx }
+func (b *binding) Context() context.Context { return b.s.Context() }
 func (b *binding) Upgrading() bool          { return b.upgrading }
 func (b *binding) Fail(err error)           { b.s.fail(err) }
 func (b *binding) Stream()                  { b.stream = true }

@@ -177,26 +177,21 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
 	var raw [15]byte
 	rand.Read(raw[:])
-	ctx, cancel := context.WithCancel(context.Background())
-	req := r.WithContext(ctx) // a shallow copy: net/http does not reuse what it points to
-	req.Body = http.NoBody
 	s := &Session{
 		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
 		srv:       srv,
-		req:       req,
-		ctx:       ctx,
-		cancel:    cancel,
 		done:      make(chan struct{}),
 		notify:    make(chan struct{}, 1),
 		transport: t.Name(),
 		probeCh:   make(chan struct{}),
 		active:    1, // the handshake request
 	}
+	s.req = r.WithContext(s.Context()) // a shallow copy: net/http does not reuse what it points to
+	s.req.Body = http.NoBody
 	s.queue = append(s.queue, Packet{Type: Open, Data: srv.openData(s.id, t)})
 	srv.mu.Lock()
 	if srv.closing {
 		srv.mu.Unlock()
-		cancel()
 		return nil
 	}
 	srv.sessions[s.id] = s

@@ -33,9 +33,8 @@ type Session struct {
 	id     string
 	srv    *Server
 	req    *http.Request
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{} // closed when the session is finished
+	done   chan struct{} // closed when the session is finished (its Context's Done)
+	afters []*afterFunc  // what its Context's AfterFunc registered; guarded by mu
 	conn   Conn
 
 	recvMu   sync.Mutex // serialises calls into conn
@@ -81,7 +80,7 @@ func (s *Session) Transport() string {
 }
 
 // Context is cancelled when the session has finished closing.
-func (s *Session) Context() context.Context { return s.ctx }
+func (s *Session) Context() context.Context { return (*sessionContext)(s) }
 
 // Send queues packets to be written in order and adjacent (a binary event's header and its
 // attachments). It never blocks. It returns ErrClosed once the session is closing, and
@@ -224,9 +223,12 @@ func (s *Session) finish() {
 	if s.flushTimer != nil {
 		s.flushTimer.Stop()
 	}
-	s.mu.Unlock()
-	s.cancel()
 	close(s.done)
+	afters := s.takeAfters()
+	s.mu.Unlock()
+	for _, f := range afters {
+		f()
+	}
 	s.srv.remove(s)
 	s.srv.mu.Lock()
 	delete(s.srv.live, s)

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"context"
+	"time"
+)
+
+// sessionContext is a Session seen as its context.Context: done once the session has
+// finished. It implements AfterFunc itself — the context package uses that method for
+// context.AfterFunc and for contexts derived from it — so that a session needs no cancelCtx
+// of its own, and a transport's context.AfterFunc (the WebSocket's close on session end)
+// needs no child registration in one: a few hundred bytes per connection.
+type sessionContext Session
+
+func (c *sessionContext) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (c *sessionContext) Done() <-chan struct{}       { return c.done }
+func (c *sessionContext) Value(any) any               { return nil }
+
+func (c *sessionContext) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// afterFunc is one AfterFunc registration; f is nil once it ran or was stopped.
+type afterFunc struct{ f func() }
+
+// AfterFunc arranges for f to be called once the session has finished, from the goroutine
+// that finishes it — f must not block (the context package's callbacks start their own
+// goroutines) — or in a goroutine of its own if the session has finished already. stop
+// unregisters f; it reports whether it did so before f was called.
+func (c *sessionContext) AfterFunc(f func()) (stop func() bool) {
+	s := (*Session)(c)
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	a := &afterFunc{f: f}
+	s.afters = append(s.afters, a)
+	s.mu.Unlock()
+	return func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if a.f == nil {
+			return false
+		}
+		a.f = nil
+		for i, b := range s.afters {
+			if b == a {
+				s.afters = append(s.afters[:i], s.afters[i+1:]...)
+				break
+			}
+		}
+		return true
+	}
+}
+
+// takeAfters returns the registered funcs, marking them called. s.mu must be held.
+func (s *Session) takeAfters() []func() {
+	fs := make([]func(), 0, len(s.afters))
+	for _, a := range s.afters {
+		if a.f != nil {
+			fs = append(fs, a.f)
+			a.f = nil
+		}
+	}
+	s.afters = nil
+	return fs
+}
