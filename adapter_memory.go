@@ -14,8 +14,8 @@ type MemoryAdapter struct {
 	ns *Namespace
 
 	mu    sync.RWMutex
-	rooms map[string]map[string]struct{} // room → socket ids; guarded by mu
-	sids  map[string]map[string]struct{} // socket id → rooms; guarded by mu
+	rooms map[string]*idSet // room → socket ids; guarded by mu
+	sids  map[string]*idSet // socket id → rooms; guarded by mu
 }
 
 var _ Adapter = (*MemoryAdapter)(nil)
@@ -24,8 +24,8 @@ var _ Adapter = (*MemoryAdapter)(nil)
 func NewMemoryAdapter(ns *Namespace) *MemoryAdapter {
 	return &MemoryAdapter{
 		ns:    ns,
-		rooms: make(map[string]map[string]struct{}),
-		sids:  make(map[string]map[string]struct{}),
+		rooms: make(map[string]*idSet),
+		sids:  make(map[string]*idSet),
 	}
 }
 
@@ -38,17 +38,17 @@ func (a *MemoryAdapter) AddAll(id string, rooms ...string) {
 	defer a.mu.Unlock()
 	mine := a.sids[id]
 	if mine == nil {
-		mine = make(map[string]struct{}, len(rooms))
+		mine = new(idSet)
 		a.sids[id] = mine
 	}
 	for _, room := range rooms {
-		mine[room] = struct{}{}
+		mine.add(room)
 		members := a.rooms[room]
 		if members == nil {
-			members = make(map[string]struct{})
+			members = new(idSet)
 			a.rooms[room] = members
 		}
-		members[id] = struct{}{}
+		members.add(id)
 	}
 }
 
@@ -57,7 +57,7 @@ func (a *MemoryAdapter) Del(id, room string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if mine := a.sids[id]; mine != nil {
-		delete(mine, room)
+		mine.del(room)
 	}
 	a.delLocked(room, id)
 }
@@ -67,8 +67,8 @@ func (a *MemoryAdapter) delLocked(room, id string) {
 	if members == nil {
 		return
 	}
-	delete(members, id)
-	if len(members) == 0 {
+	members.del(id)
+	if members.len() == 0 {
 		delete(a.rooms, room)
 	}
 }
@@ -77,8 +77,10 @@ func (a *MemoryAdapter) delLocked(room, id string) {
 func (a *MemoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for room := range a.sids[id] {
-		a.delLocked(room, id)
+	if mine := a.sids[id]; mine != nil {
+		for room := range mine.all() {
+			a.delLocked(room, id)
+		}
 	}
 	delete(a.sids, id)
 }
@@ -91,8 +93,8 @@ func (a *MemoryAdapter) SocketRooms(id string) []string {
 	if !ok {
 		return nil
 	}
-	rooms := make([]string, 0, len(mine))
-	for room := range mine {
+	rooms := make([]string, 0, mine.len())
+	for room := range mine.all() {
 		rooms = append(rooms, room)
 	}
 	slices.Sort(rooms)
@@ -122,7 +124,7 @@ func (a *MemoryAdapter) collect(opts BroadcastOptions, dst []*Socket) []*Socket 
 	defer a.mu.RUnlock()
 	excluded := func(id string) bool {
 		for _, room := range opts.Except {
-			if _, ok := a.rooms[room][id]; ok {
+			if members := a.rooms[room]; members != nil && members.has(id) {
 				return true
 			}
 		}
@@ -144,7 +146,11 @@ func (a *MemoryAdapter) collect(opts BroadcastOptions, dst []*Socket) []*Socket 
 		seen = make(map[string]struct{})
 	}
 	for _, room := range opts.Rooms {
-		for id := range a.rooms[room] {
+		members := a.rooms[room]
+		if members == nil {
+			continue
+		}
+		for id := range members.all() {
 			if seen != nil {
 				if _, dup := seen[id]; dup {
 					continue
