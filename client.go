@@ -46,7 +46,6 @@ func newClient(srv *Server, sess *engine.Session) *client {
 		sess:      sess,
 		maxQueued: max(2*int(srv.opts.MaxHTTPBufferSize), 1<<16),
 		sockets:   make(map[string]*Socket),
-		pending:   make(map[string]*Socket),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
 	return c
@@ -100,6 +99,9 @@ func (c *client) route(pkt *parser.Packet) {
 			c.mu.Unlock()
 			c.invalidState()
 			return
+		}
+		if c.pending == nil {
+			c.pending = make(map[string]*Socket, 1)
 		}
 		c.pending[nsp] = nil
 		c.mu.Unlock()
@@ -196,6 +198,9 @@ func (c *client) begin(s *Socket) bool {
 	if c.closed {
 		return false
 	}
+	if c.pending == nil {
+		c.pending = make(map[string]*Socket, 1)
+	}
 	c.pending[s.ns.name] = s
 	return true
 }
@@ -208,7 +213,7 @@ func (c *client) attach(s *Socket) bool {
 	if c.closed {
 		return false
 	}
-	delete(c.pending, s.ns.name)
+	c.donePending(s.ns.name)
 	c.sockets[s.ns.name] = s
 	s.state.Store(stateConnected)
 	if !c.joined {
@@ -222,8 +227,17 @@ func (c *client) attach(s *Socket) bool {
 // connectDone ends a CONNECT that did not connect a socket.
 func (c *client) connectDone(name string) {
 	c.mu.Lock()
-	delete(c.pending, name)
+	c.donePending(name)
 	c.mu.Unlock()
+}
+
+// donePending ends the CONNECT of namespace name; the map goes once empty (it is only
+// needed while a CONNECT is handled). c.mu must be held.
+func (c *client) donePending(name string) {
+	delete(c.pending, name)
+	if len(c.pending) == 0 {
+		c.pending = nil
+	}
 }
 
 // detach forgets s, which has disconnected: the client may connect to its namespace again.
