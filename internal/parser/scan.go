@@ -110,19 +110,41 @@ func walkArray(d []byte, i, depth int, fn func(start, end int) error) (int, erro
 	if depth > maxDepth {
 		return 0, errSyntax
 	}
+	return elements(d, i, func(i int) (int, error) {
+		end, err := skipValue(d, i, depth)
+		if err == nil && fn != nil {
+			err = fn(i, end)
+		}
+		return end, err
+	})
+}
+
+// walkObject walks the object starting at d[i], which is '{', calls fn (if not nil) with the
+// raw key (quotes included) and the bounds of each value, and returns the end of the object.
+func walkObject(d []byte, i, depth int, fn func(key []byte, start, end int) error) (int, error) {
+	if depth > maxDepth {
+		return 0, errSyntax
+	}
+	return members(d, i, func(key []byte, i int) (int, error) {
+		end, err := skipValue(d, i, depth)
+		if err == nil && fn != nil {
+			err = fn(key, i, end)
+		}
+		return end, err
+	})
+}
+
+// elements walks the punctuation of the array starting at d[i], which is '[': elem scans the
+// element starting at i and returns its end. It returns the end of the array.
+func elements(d []byte, i int, elem func(i int) (end int, err error)) (int, error) {
 	i = skipSpace(d, i+1)
 	if i < len(d) && d[i] == ']' {
 		return i + 1, nil
 	}
 	for {
-		end, err := skipValue(d, i, depth)
+		end, err := elem(i)
 		if err != nil {
 			return 0, err
-		}
-		if fn != nil {
-			if err := fn(i, end); err != nil {
-				return 0, err
-			}
 		}
 		i = skipSpace(d, end)
 		if i >= len(d) {
@@ -139,12 +161,10 @@ func walkArray(d []byte, i, depth int, fn func(start, end int) error) (int, erro
 	}
 }
 
-// walkObject walks the object starting at d[i], which is '{', calls fn (if not nil) with the
-// raw key (quotes included) and the bounds of each value, and returns the end of the object.
-func walkObject(d []byte, i, depth int, fn func(key []byte, start, end int) error) (int, error) {
-	if depth > maxDepth {
-		return 0, errSyntax
-	}
+// members walks the keys and punctuation of the object starting at d[i], which is '{':
+// member scans the value of key (quotes included) starting at i and returns its end. It
+// returns the end of the object.
+func members(d []byte, i int, member func(key []byte, i int) (end int, err error)) (int, error) {
 	i = skipSpace(d, i+1)
 	if i < len(d) && d[i] == '}' {
 		return i + 1, nil
@@ -162,15 +182,9 @@ func walkObject(d []byte, i, depth int, fn func(key []byte, start, end int) erro
 		if i >= len(d) || d[i] != ':' {
 			return 0, errSyntax
 		}
-		i = skipSpace(d, i+1)
-		end, err := skipValue(d, i, depth)
+		end, err := member(key, skipSpace(d, i+1))
 		if err != nil {
 			return 0, err
-		}
-		if fn != nil {
-			if err := fn(key, i, end); err != nil {
-				return 0, err
-			}
 		}
 		i = skipSpace(d, end)
 		if i >= len(d) {
@@ -323,71 +337,24 @@ func (x *index) scan(i, depth int) (end int, hasPH bool, err error) {
 
 // array scans the elements of the array at d[i] in one pass, recursing into them.
 func (x *index) array(i, depth int, fn func(hasPH bool)) (int, error) {
-	d := x.raw
-	i = skipSpace(d, i+1)
-	if i < len(d) && d[i] == ']' {
-		return i + 1, nil
-	}
-	for {
+	return elements(x.raw, i, func(i int) (int, error) {
 		end, h, err := x.scan(i, depth+1)
-		if err != nil {
-			return 0, err
+		if err == nil {
+			fn(h)
 		}
-		fn(h)
-		i = skipSpace(d, end)
-		if i >= len(d) {
-			return 0, errSyntax
-		}
-		switch d[i] {
-		case ',':
-			i = skipSpace(d, i+1)
-		case ']':
-			return i + 1, nil
-		default:
-			return 0, errSyntax
-		}
-	}
+		return end, err
+	})
 }
 
 // object scans the members of the object at d[i] in one pass, recursing into the values.
 func (x *index) object(i, depth int, fn func(key []byte, s, e int, hasPH bool)) (int, error) {
-	d := x.raw
-	i = skipSpace(d, i+1)
-	if i < len(d) && d[i] == '}' {
-		return i + 1, nil
-	}
-	for {
-		if i >= len(d) || d[i] != '"' {
-			return 0, errSyntax
-		}
-		keyEnd, err := skipString(d, i)
-		if err != nil {
-			return 0, err
-		}
-		key := d[i:keyEnd]
-		i = skipSpace(d, keyEnd)
-		if i >= len(d) || d[i] != ':' {
-			return 0, errSyntax
-		}
-		i = skipSpace(d, i+1)
+	return members(x.raw, i, func(key []byte, i int) (int, error) {
 		end, h, err := x.scan(i, depth+1)
-		if err != nil {
-			return 0, err
+		if err == nil {
+			fn(key, i, end, h)
 		}
-		fn(key, i, end, h)
-		i = skipSpace(d, end)
-		if i >= len(d) {
-			return 0, errSyntax
-		}
-		switch d[i] {
-		case ',':
-			i = skipSpace(d, i+1)
-		case '}':
-			return i + 1, nil
-		default:
-			return 0, errSyntax
-		}
-	}
+		return end, err
+	})
 }
 
 // find returns the node of the array or object starting at i, or nil.
