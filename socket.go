@@ -56,7 +56,7 @@ type Socket struct {
 	state         atomic.Int32
 
 	mu              sync.Mutex
-	handlers        map[string][]eventHandler // guarded by mu
+	handlers        []namedHandler // in registration order; guarded by mu
 	anyHandlers     []func(event string, args Args)
 	onDisconnecting []func(reason string)
 	onDisconnect    []func(reason string)
@@ -70,8 +70,6 @@ func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
 		ns:        ns,
 		client:    c,
 		handshake: Handshake{Auth: auth},
-		handlers:  make(map[string][]eventHandler),
-		acks:      make(map[int64]func(Args)),
 	}
 	now := time.Now()
 	s.handshake.Time, s.handshake.Issued = now, now.UnixMilli()
@@ -118,7 +116,9 @@ func (s *Socket) Handshake() *Handshake {
 }
 
 // Request returns the HTTP request that opened the client's Engine.IO session (Node's
-// socket.request). Its body is gone; treat it as read-only.
+// socket.request): its method, URL, headers, Host, RemoteAddr and TLS state, in a copy made
+// on each call (the session keeps them packed). Its body is empty; its context is the
+// session's.
 func (s *Socket) Request() *http.Request { return s.client.sess.Request() }
 
 // Transport returns the name of the transport the client uses now: "polling",
@@ -159,14 +159,27 @@ func (s *Socket) SetData(v any) {
 func (s *Socket) On(event string, handler any) {
 	h := newEventHandler(handler)
 	s.mu.Lock()
-	s.handlers[event] = append(s.handlers[event], h)
+	s.handlers = append(s.handlers, namedHandler{event, h})
 	s.mu.Unlock()
+}
+
+// namedHandler is a handler and its event. A socket keeps them in a slice, not a map: a few
+// events per socket is the rule, and a map costs hundreds of bytes per connection.
+type namedHandler struct {
+	event string
+	h     eventHandler
 }
 
 // Off removes the handlers of event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.handlers, event)
+	kept := s.handlers[:0:0]
+	for _, nh := range s.handlers {
+		if nh.event != event {
+			kept = append(kept, nh)
+		}
+	}
+	s.handlers = kept // a new array: dispatch may be reading the old one
 	s.mu.Unlock()
 }
 
@@ -338,8 +351,11 @@ func (s *Socket) write(pkts []engine.Packet, volatile bool) error {
 func (s *Socket) addAck(id int64, fn func(Args)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if st := s.state.Load(); st != statePending && st != stateConnected {
+		return false // close has dropped the pending acknowledgements
+	}
 	if s.acks == nil {
-		return false
+		s.acks = make(map[int64]func(Args))
 	}
 	s.acks[id] = fn
 	return true
@@ -381,9 +397,15 @@ func noAck(...any) error { return nil }
 
 // dispatch runs the handlers of one event; it runs on the handler goroutine.
 func (s *Socket) dispatch(event string, args Args, id int64) {
+	var buf [4]eventHandler
+	hs := buf[:0]
 	s.mu.Lock()
 	anys := s.anyHandlers
-	hs := s.handlers[event]
+	for _, nh := range s.handlers {
+		if nh.event == event {
+			hs = append(hs, nh.h)
+		}
+	}
 	s.mu.Unlock()
 	for _, fn := range anys {
 		s.safely(event, func() error { fn(event, args); return nil })
