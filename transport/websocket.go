@@ -75,7 +75,7 @@ func (c *wsConn) run(probeTimeout time.Duration) {
 	// The connection lives as long as the session, not the request: when the session
 	// finishes, whatever is blocked on the connection is released by closing it, and a
 	// connection parked in the poller is ended there and then.
-	c.stop = context.AfterFunc(c.s.Context(), c.sessionEnded)
+	c.stop = afterFunc(c.s.Context(), c.sessionEnded)
 	if !c.begin(probeTimeout) {
 		c.end()
 		return
@@ -120,6 +120,16 @@ func (c *wsConn) end() {
 	c.writers.Wait()
 	c.release()
 	c.done()
+}
+
+// afterFunc is context.AfterFunc(ctx, f) without the context package's own registration
+// (a cancelCtx of a few hundred bytes per connection) when ctx implements AfterFunc itself,
+// as the engine's session does. f runs in a goroutine of its own either way.
+func afterFunc(ctx context.Context, f func()) (stop func() bool) {
+	if c, ok := ctx.(interface{ AfterFunc(func()) func() bool }); ok {
+		return c.AfterFunc(func() { go f() })
+	}
+	return context.AfterFunc(ctx, f)
 }
 
 // sessionEnded runs when the session has finished. A connection parked in the poller has no

@@ -75,17 +75,23 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 			}
 			return pkts, err
 		}
-		probe := s.probeCh
+		if s.notify == nil {
+			s.notify = make(chan struct{}, 1)
+		}
+		if s.probeCh == nil {
+			s.probeCh = make(chan struct{})
+		}
+		notify, probe, done := s.notify, s.probeCh, s.doneChan()
 		s.mu.Unlock()
 		select {
-		case <-s.notify:
+		case <-notify:
 			// Let whoever woke us queue more first — a broadcast is waking every session's
 			// writer in turn: the writers then take batches, not one packet each, and each
 			// batch is one write(2). Measured in BENCHMARKS.md: server CPU per delivered
 			// broadcast message −15–30%, delivered msg/s ×2.
 			runtime.Gosched()
 		case <-probe:
-		case <-s.done:
+		case <-done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
@@ -252,10 +258,13 @@ func (b *binding) Probe() error {
 		return errUpgrade
 	}
 	s.probed = true
-	close(s.probeCh) // a parked poll on the old transport is answered with a noop
-	f, watched := s.takeReady(), s.watcher != nil
+	if s.probeCh != nil {
+		close(s.probeCh) // a parked poll on the old transport is answered with a noop
+		s.probeCh = nil  // (later polls see probed, and are answered at once)
+	}
+	f, wake := s.takeReady(), s.pullWake()
 	s.mu.Unlock()
-	s.signal(f, watched)
+	s.signal(f, wake)
 	return nil
 }
 
@@ -268,7 +277,6 @@ func (b *binding) Upgrade() error {
 	}
 	s.transport = b.name
 	s.upgrading, s.probed = false, false
-	s.probeCh = make(chan struct{})
 	s.active++
 	b.counted, b.upgrading = true, false
 	s.mu.Unlock()
@@ -285,10 +293,7 @@ func (b *binding) AbortUpgrade() {
 	}
 	b.upgrading = false
 	s.upgrading = false
-	if s.probed {
-		s.probed = false
-		s.probeCh = make(chan struct{})
-	}
+	s.probed = false
 }
 
 // movable reports whether the session may change transport: while open, and while an

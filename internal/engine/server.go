@@ -180,14 +180,10 @@ func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
 	s := &Session{
 		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
 		srv:       srv,
-		done:      make(chan struct{}),
-		notify:    make(chan struct{}, 1),
 		transport: t.Name(),
-		probeCh:   make(chan struct{}),
 		active:    1, // the handshake request
 	}
-	s.req = r.WithContext(s.Context()) // a shallow copy: net/http does not reuse what it points to
-	s.req.Body = http.NoBody
+	s.req = newRequest(r)
 	s.queue = append(s.queue, Packet{Type: Open, Data: srv.openData(s.id, t)})
 	srv.mu.Lock()
 	if srv.closing {

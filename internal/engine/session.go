@@ -32,15 +32,15 @@ const (
 type Session struct {
 	id     string
 	srv    *Server
-	req    *http.Request
-	done   chan struct{} // closed when the session is finished (its Context's Done)
+	req    request // the handshake request, packed
+	done   chan struct{} // closed when the session is finished (its Context's Done); made on first use, guarded by mu
 	afters []*afterFunc  // what its Context's AfterFunc registered; guarded by mu
 	conn   Conn
 
 	recvMu   sync.Mutex // serialises calls into conn
 	notified bool       // conn.Closed was called; guarded by recvMu
 
-	notify chan struct{} // cap 1: wakes the waiting Pull
+	notify chan struct{} // cap 1: wakes the waiting Pull; made by the first Pull, guarded by mu
 
 	mu         sync.Mutex // guards the fields below
 	transport  string
@@ -56,10 +56,10 @@ type Session struct {
 	idle       bool     // ...and it waits for them: no writer of its runs
 	held       string   // the transport whose stream request is open (see binding.Stream)
 	posting    bool
-	active     int  // transport requests being served
-	upgrading  bool // a request is taking the session to another transport
-	probed     bool // ...and the client's probe succeeded: answer old polls with noop
-	probeCh    chan struct{}
+	active     int           // transport requests being served
+	upgrading  bool          // a request is taking the session to another transport
+	probed     bool          // ...and the client's probe succeeded: answer old polls with noop
+	probeCh    chan struct{} // closed when an upgrade's probe succeeds; made by a Pull that waits, guarded by mu
 	pingTimer  *time.Timer
 	pongTimer  *time.Timer
 	flushTimer *time.Timer
@@ -68,9 +68,10 @@ type Session struct {
 // ID returns the session id (a secret: never show it to other clients).
 func (s *Session) ID() string { return s.id }
 
-// Request returns the handshake request (method, URL with query, headers, RemoteAddr). Its body
-// is gone; treat it as read-only.
-func (s *Session) Request() *http.Request { return s.req }
+// Request returns a copy of the handshake request (method, URL with query, headers, Host,
+// RemoteAddr, TLS), made on each call from what the session keeps; its context is the
+// session's and its body is empty.
+func (s *Session) Request() *http.Request { return s.req.build(s.Context()) }
 
 // Transport returns the name of the transport the session currently uses.
 func (s *Session) Transport() string {
@@ -99,9 +100,9 @@ func (s *Session) Send(pkts ...Packet) error {
 	}
 	s.queue = append(s.queue, pkts...)
 	s.queued += n
-	f, watched := s.takeReady(), s.watcher != nil
+	f, wake := s.takeReady(), s.pullWake()
 	s.mu.Unlock()
-	s.signal(f, watched)
+	s.signal(f, wake)
 	return nil
 }
 
@@ -116,9 +117,9 @@ func (s *Session) SendVolatile(pkts ...Packet) bool {
 	}
 	s.queue = append(s.queue, pkts...)
 	s.queued += size(pkts)
-	f, watched := s.takeReady(), s.watcher != nil
+	f, wake := s.takeReady(), s.pullWake()
 	s.mu.Unlock()
-	s.signal(f, watched)
+	s.signal(f, wake)
 	return true
 }
 
@@ -140,22 +141,31 @@ func size(pkts []Packet) int {
 // wake tells the transport that something changed: a waiting Pull, or the watcher.
 func (s *Session) wake() {
 	s.mu.Lock()
-	f, watched := s.takeReady(), s.watcher != nil
+	f, wake := s.takeReady(), s.pullWake()
 	s.mu.Unlock()
-	s.signal(f, watched)
+	s.signal(f, wake)
+}
+
+// pullWake returns the channel that wakes a waiting Pull, nil when none can wait: the
+// session's packets go to a watcher, or no Pull has ever waited. s.mu must be held.
+func (s *Session) pullWake() chan struct{} {
+	if s.watcher != nil {
+		return nil
+	}
+	return s.notify
 }
 
 // signal calls ready, the watcher's func from takeReady, if any, and wakes a waiting Pull
-// unless the session's packets go to a watcher (then no Pull waits for them).
-func (s *Session) signal(ready func(), watched bool) {
+// through wake, pullWake's channel.
+func (s *Session) signal(ready func(), wake chan struct{}) {
 	if ready != nil {
 		ready()
 	}
-	if watched {
+	if wake == nil {
 		return
 	}
 	select {
-	case s.notify <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
 }
@@ -223,7 +233,9 @@ func (s *Session) finish() {
 	if s.flushTimer != nil {
 		s.flushTimer.Stop()
 	}
-	close(s.done)
+	if s.done != nil {
+		close(s.done)
+	}
 	afters := s.takeAfters()
 	s.mu.Unlock()
 	for _, f := range afters {

@@ -13,16 +13,38 @@ import (
 type sessionContext Session
 
 func (c *sessionContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *sessionContext) Done() <-chan struct{}       { return c.done }
 func (c *sessionContext) Value(any) any               { return nil }
 
+func (c *sessionContext) Done() <-chan struct{} {
+	s := (*Session)(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doneChan()
+}
+
 func (c *sessionContext) Err() error {
-	select {
-	case <-c.done:
+	s := (*Session)(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == stateClosed {
 		return context.Canceled
-	default:
-		return nil
 	}
+	return nil
+}
+
+// closedChan is the Done of a session that finished before anyone asked for it.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// doneChan returns the session's Done channel, made on first use: most sessions are never
+// asked for it (a WebSocket's end is an AfterFunc). s.mu must be held.
+func (s *Session) doneChan() chan struct{} {
+	if s.done == nil {
+		if s.state == stateClosed {
+			return closedChan
+		}
+		s.done = make(chan struct{})
+	}
+	return s.done
 }
 
 // afterFunc is one AfterFunc registration; f is nil once it ran or was stopped.
