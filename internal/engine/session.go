@@ -32,7 +32,7 @@ const (
 type Session struct {
 	id     string
 	srv    *Server
-	req    request // the handshake request, packed
+	req    request       // the handshake request, packed
 	done   chan struct{} // closed when the session is finished (its Context's Done); made on first use, guarded by mu
 	afters []*afterFunc  // what its Context's AfterFunc registered; guarded by mu
 	conn   Conn
