@@ -316,16 +316,19 @@ func (c *conn) socketIO(p []byte) error {
 		return errProtocol
 	}
 	switch p[0] {
-	case '0': // CONNECT "/", with or without auth: answer, then receive broadcasts
+	case '0': // CONNECT "/", with or without auth: answer, and receive broadcasts
+		// Added before the answer is out (a client that has its answer may trigger a
+		// broadcast at once, and expects every connected client to get it), under the write
+		// mutex (no broadcast goes out before the answer).
 		c.out = appendFrame(c.out[:0], `40{"sid":"`, c.sid, `"}`)
-		if err := c.write(c.out); err != nil {
-			return err
-		}
+		c.wmu.Lock()
+		defer c.wmu.Unlock()
 		s := c.srv
 		s.mu.Lock()
 		s.all.add(c)
 		s.mu.Unlock()
-		return nil
+		_, err := c.nc.Write(c.out)
+		return err
 	case '1': // DISCONNECT
 		return io.EOF
 	case '2': // EVENT: 2[<id>][ "name", args... ]
