@@ -257,6 +257,8 @@ type wsConn struct {
 	done func()      // ends the request (Session.Detach)
 	stop func() bool // unregisters sessionEnded from the session's context
 
+	pkts []packet.Packet // the array of the last batch, kept between a flusher's visits
+
 	mu      sync.Mutex     // guards what follows
 	stopped bool           // the reading side has ended: no writer starts
 	writers sync.WaitGroup // running writers
@@ -284,7 +286,9 @@ func (c *wsConn) writeClose(code uint16) error {
 	return c.writeBatch(appendClose(b[:0], code), true)
 }
 
-// ready is the session's ready func (Session.Notify): it starts a writer.
+// ready is the session's ready func (Session.Notify): it has a writer take what is ready —
+// the process's flushers (see flush_unix.go) if the connection has a raw socket, else a
+// goroutine of its own.
 func (c *wsConn) ready() {
 	c.mu.Lock()
 	if c.stopped {
@@ -293,12 +297,15 @@ func (c *wsConn) ready() {
 	}
 	c.writers.Add(1)
 	c.mu.Unlock()
+	if c.raw != nil && flushers.push(c) {
+		return
+	}
 	go c.writeLoop()
 }
 
 // writeLoop writes what the session queues, one frame per packet, the frames of one batch in
-// one write(2), and exits when nothing is left: the session starts another one (ready) for
-// the next packets. A server frame is unmasked, its header two to ten bytes.
+// one write(2), and exits when nothing is left: the session calls ready for the next
+// packets. A server frame is unmasked, its header two to ten bytes.
 func (c *wsConn) writeLoop() {
 	defer c.writers.Done()
 	// Let whoever woke us queue more first — a broadcast is waking every session's writer in
@@ -306,53 +313,76 @@ func (c *wsConn) writeLoop() {
 	// write(2). Measured in BENCHMARKS.md: server CPU per delivered broadcast message
 	// −15–30%, delivered msg/s ×2.
 	runtime.Gosched()
-	var pkts []packet.Packet
+	c.writeOn(nil)
+}
+
+// writeOn writes batches until the session has nothing more for the connection; pkts is the
+// array of the last batch, for reuse.
+func (c *wsConn) writeOn(pkts []packet.Packet) {
 	for {
-		var err error
-		pkts, err = c.s.TryPull(pkts)
-		if err != nil && !errors.Is(err, ErrClosed) {
+		var b batch
+		if b, pkts = c.take(pkts); !b.ok {
 			return
-		}
-		if err == nil && len(pkts) == 0 {
-			return
-		}
-		bp := batchPool.Get().(*[]byte)
-		batch := (*bp)[:0]
-		for _, p := range pkts {
-			if p.Type == packet.Noop || p.Type == packet.Close {
-				// Never a noop on a WebSocket; and a close is the close frame, as in Node (a
-				// client reading a close packet right behind "41" would see the transport
-				// close before the namespace disconnect).
-				continue
-			}
-			if p.Binary {
-				batch = wsframe.AppendHeader(batch, wsframe.OpBinary, len(p.Data))
-				batch = append(batch, p.Data...)
-			} else {
-				batch = wsframe.AppendHeader(batch, wsframe.OpText, 1+len(p.Data))
-				batch = packet.AppendText(batch, p)
-			}
-		}
-		closed := err != nil
-		if closed { // the final packets, then the close frame, in the same write
-			batch = appendClose(batch, closeNormal)
 		}
 		var werr error
-		if len(batch) > 0 {
-			werr = c.writeBatch(batch, closed)
+		if len(b.buf) > 0 {
+			werr = c.writeBatch(b.buf, b.closed)
 		}
-		if cap(batch) <= maxKeptBuffer {
-			*bp = batch
-			batchPool.Put(bp)
-		}
+		b.release()
 		if werr != nil {
 			c.s.Fail(werr)
 			return
 		}
-		if closed {
+		if b.closed {
 			return
 		}
 	}
+}
+
+// batch is one write's worth of frames, in a buffer from batchPool.
+type batch struct {
+	bp     *[]byte
+	buf    []byte
+	closed bool // the session's last: it ends with the close frame
+	ok     bool // false when the session had nothing for the connection, or failed
+}
+
+func (b *batch) release() {
+	if cap(b.buf) <= maxKeptBuffer {
+		*b.bp = b.buf[:0]
+		batchPool.Put(b.bp)
+	}
+}
+
+// take pulls what the session has ready (reuse: the array of the last batch) and builds its
+// frames into a batch.
+func (c *wsConn) take(reuse []packet.Packet) (batch, []packet.Packet) {
+	pkts, err := c.s.TryPull(reuse)
+	if (err != nil && !errors.Is(err, ErrClosed)) || (err == nil && len(pkts) == 0) {
+		return batch{}, nil
+	}
+	b := batch{bp: batchPool.Get().(*[]byte), closed: err != nil, ok: true}
+	buf := (*b.bp)[:0]
+	for _, p := range pkts {
+		if p.Type == packet.Noop || p.Type == packet.Close {
+			// Never a noop on a WebSocket; and a close is the close frame, as in Node (a
+			// client reading a close packet right behind "41" would see the transport
+			// close before the namespace disconnect).
+			continue
+		}
+		if p.Binary {
+			buf = wsframe.AppendHeader(buf, wsframe.OpBinary, len(p.Data))
+			buf = append(buf, p.Data...)
+		} else {
+			buf = wsframe.AppendHeader(buf, wsframe.OpText, 1+len(p.Data))
+			buf = packet.AppendText(buf, p)
+		}
+	}
+	if b.closed { // the final packets, then the close frame, in the same write
+		buf = appendClose(buf, closeNormal)
+	}
+	b.buf = buf
+	return b, pkts
 }
 
 // batchPool holds the buffers writers build batches in: an idle connection keeps none.
