@@ -43,13 +43,13 @@ type Session interface {
 	// returned, done with: the session keeps its array for the next packets it queues, so a
 	// busy connection allocates nothing per batch.
 	Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error)
-	// Notify is for a transport that writes from a goroutine of its own only while there is
-	// something to write (WebSocket), instead of one parked in Pull: the session calls ready
+	// Notify is for a transport that writes only while there is something to write
+	// (WebSocket), instead of from a request parked in Pull: the session calls ready
 	// as soon as packets are ready for this transport (at once if some already are), or the
 	// session is closing or moving to another transport — and then not again until a TryPull
 	// has found nothing. ready is called from whatever goroutine queued the packets, so it
-	// must not block: it starts the writer, which calls TryPull until it finds nothing. After
-	// Notify, the request must not call Pull.
+	// must not block: it has a writer (a goroutine, or a turn in a queue of them) call TryPull
+	// until it finds nothing. After Notify, the request must not call Pull.
 	Notify(ready func())
 	// TryPull is Pull without the wait, for a request that called Notify: it returns what is
 	// ready, and no packets and a nil error when nothing is (ready is then called for the

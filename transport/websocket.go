@@ -42,7 +42,10 @@ func (WebSocket) Accepts(r *http.Request) bool {
 // Serve completes the WebSocket handshake (coder/websocket's Accept), then takes the
 // connection over from net/http and returns: a goroutine of the connection's own reads frames,
 // runs the probe exchange when the request upgrades an existing session, and hands packets to
-// the session; a writer goroutine is started only while the session has packets to write.
+// the session. What the session queues is written by the process's flushers (a few
+// goroutines serving every connection with a raw socket, see flush_unix.go), or, for a TLS
+// connection and on non-Unix systems, by a writer goroutine started only while the session
+// has packets to write.
 // Once nothing more is there to read, the reading goroutine hands the idle connection to the
 // poller (on Linux, for a plain socket) and returns: an idle connection then has no goroutine
 // and no buffer, and the poller starts a reading goroutine again when bytes arrive. Elsewhere,
