@@ -47,11 +47,7 @@ func (a Args) Attachments() [][]byte { return a.attachments }
 // becoming []byte. An argument that is absent decodes as JSON null (v is left alone for most
 // types), as a missing argument is undefined in JavaScript.
 func (a Args) Decode(i int, v any) error {
-	raw := a.Raw(i)
-	if raw == nil {
-		raw = json.RawMessage("null")
-	}
-	if err := parser.UnmarshalArg(raw, a.attachments, v); err != nil {
+	if err := parser.UnmarshalArgAt(a.raw, a.attachments, i, v); err != nil {
 		return fmt.Errorf("hub: argument %d: %w", i, err)
 	}
 	return nil
@@ -60,22 +56,7 @@ func (a Args) Decode(i int, v any) error {
 // Values returns the arguments ready to emit again: each argument without binary data as
 // its json.RawMessage (bytes and key order kept), the others decoded into any, binary data
 // as []byte. It is the way to relay what a client sent: s.Emit("echo", args.Values()...).
-func (a Args) Values() []any {
-	vals := make([]any, len(a.raw))
-	for i, raw := range a.raw {
-		if len(a.attachments) == 0 || !parser.HasPlaceholders(raw) {
-			vals[i] = raw
-			continue
-		}
-		var v any
-		if err := parser.UnmarshalArg(raw, a.attachments, &v); err != nil {
-			vals[i] = raw
-			continue
-		}
-		vals[i] = v
-	}
-	return vals
-}
+func (a Args) Values() []any { return parser.ArgValues(a.raw, a.attachments) }
 
 // String returns the arguments as a JSON array, binary values as placeholders; for logs.
 func (a Args) String() string {

@@ -33,11 +33,7 @@ func (a Args) Raw(i int) json.RawMessage {
 // values decoded into []byte (or, in an any, as []byte). An absent argument decodes as JSON
 // null (v is left alone for most types), as a missing argument is undefined in JavaScript.
 func (a Args) Decode(i int, v any) error {
-	raw := json.RawMessage("null")
-	if i >= 0 && i < len(a.raw) {
-		raw = a.raw[i]
-	}
-	if err := parser.UnmarshalArg(raw, a.attachments, v); err != nil {
+	if err := parser.UnmarshalArgAt(a.raw, a.attachments, i, v); err != nil {
 		return fmt.Errorf("client: argument %d: %w", i, err)
 	}
 	return nil
@@ -46,22 +42,7 @@ func (a Args) Decode(i int, v any) error {
 // Values returns the arguments ready to emit again: each argument without binary data as
 // its json.RawMessage (bytes and key order kept), the others decoded into an any with binary
 // data as []byte. It is the way to relay what the server sent.
-func (a Args) Values() []any {
-	vals := make([]any, len(a.raw))
-	for i, raw := range a.raw {
-		if len(a.attachments) == 0 || !parser.HasPlaceholders(raw) {
-			vals[i] = raw
-			continue
-		}
-		var v any
-		if parser.UnmarshalArg(raw, a.attachments, &v) != nil {
-			vals[i] = raw
-			continue
-		}
-		vals[i] = v
-	}
-	return vals
-}
+func (a Args) Values() []any { return parser.ArgValues(a.raw, a.attachments) }
 
 // AckFunc answers an event the server sent with an acknowledgement id: the server's ack
 // callback receives args. Only the first call sends; later calls return an error. It is

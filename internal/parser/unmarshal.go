@@ -445,3 +445,32 @@ func plainString(raw []byte) (string, bool) {
 	}
 	return string(body), true
 }
+
+// UnmarshalArgAt decodes argument i of args into v as UnmarshalArg does; an argument that is
+// absent (i out of range) decodes as JSON null, as a missing argument is undefined in
+// JavaScript. It is the Decode of hub.Args and client.Args.
+func UnmarshalArgAt(args []json.RawMessage, attachments [][]byte, i int, v any) error {
+	raw := json.RawMessage("null")
+	if i >= 0 && i < len(args) {
+		raw = args[i]
+	}
+	return UnmarshalArg(raw, attachments, v)
+}
+
+// ArgValues returns args ready to emit again: each argument without binary placeholders as
+// its json.RawMessage (bytes and key order kept), the others decoded into an any with binary
+// data as []byte (the raw JSON if that fails). It is the Values of hub.Args and client.Args.
+func ArgValues(args []json.RawMessage, attachments [][]byte) []any {
+	vals := make([]any, len(args))
+	for i, raw := range args {
+		vals[i] = raw
+		if len(attachments) == 0 || !HasPlaceholders(raw) {
+			continue
+		}
+		var v any
+		if UnmarshalArg(raw, attachments, &v) == nil {
+			vals[i] = v
+		}
+	}
+	return vals
+}

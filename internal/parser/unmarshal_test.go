@@ -288,3 +288,31 @@ func TestReflectCorners(t *testing.T) {
 		t.Error("placeholder into a field of an unexported embedded struct: got nil error")
 	}
 }
+
+func TestUnmarshalArgAtAndArgValues(t *testing.T) {
+	args := []json.RawMessage{json.RawMessage(`"a"`), json.RawMessage(`{"b":{"_placeholder":true,"num":0},"k":1}`)}
+	atts := [][]byte{[]byte("bin")}
+	var s string
+	if err := parser.UnmarshalArgAt(args, atts, 0, &s); err != nil || s != "a" {
+		t.Errorf("argument 0: %q %v", s, err)
+	}
+	n := 7
+	if err := parser.UnmarshalArgAt(args, atts, 5, &n); err != nil || n != 7 {
+		t.Errorf("an absent argument is null and leaves an int alone: %d %v", n, err)
+	}
+	var v any = "x"
+	if err := parser.UnmarshalArgAt(args, atts, -1, &v); err != nil || v != nil {
+		t.Errorf("an absent argument into an any: %v %v", v, err)
+	}
+	vals := parser.ArgValues(args, atts)
+	if raw, ok := vals[0].(json.RawMessage); !ok || string(raw) != `"a"` {
+		t.Errorf("value 0: %#v; want the raw JSON", vals[0])
+	}
+	m, ok := vals[1].(map[string]any)
+	if b, _ := m["b"].([]byte); !ok || string(b) != "bin" || m["k"] != 1.0 {
+		t.Errorf("value 1: %#v; want the placeholder as []byte", vals[1])
+	}
+	if raw, ok := parser.ArgValues(args, nil)[1].(json.RawMessage); !ok || string(raw) != string(args[1]) {
+		t.Errorf("without attachments: %#v; want the raw JSON", raw)
+	}
+}
