@@ -79,18 +79,8 @@ func (a Args) String() string {
 // that asked for no acknowledgement does nothing.
 type Ack func(args ...any) error
 
-// reservedEvents are the names neither side may emit (socket.io's RESERVED_EVENTS).
-var reservedEvents = map[string]bool{
-	"connect":        true,
-	"connect_error":  true,
-	"disconnect":     true,
-	"disconnecting":  true,
-	"newListener":    true,
-	"removeListener": true,
-}
-
 func checkEvent(event string) error {
-	if reservedEvents[event] {
+	if parser.ReservedEvent(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	return nil

@@ -132,7 +132,7 @@ func (c *client) route(pkt *parser.Packet) {
 			return
 		}
 		event, ok := eventName(elems[0])
-		if !ok || reservedEvents[event] {
+		if !ok || parser.ReservedEvent(event) {
 			c.badPacket(fmt.Errorf("hub: bad event name %s", elems[0]))
 			return
 		}

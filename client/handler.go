@@ -146,17 +146,6 @@ func ackValue(t reflect.Type, ack AckFunc) reflect.Value {
 	return reflect.ValueOf(func(args ...any) { ack(args...) }).Convert(t)
 }
 
-// reservedEvents may not be emitted; connect, connect_error and disconnect are the socket's
-// own events.
-var reservedEvents = map[string]bool{
-	"connect":        true,
-	"connect_error":  true,
-	"disconnect":     true,
-	"disconnecting":  true,
-	"newListener":    true,
-	"removeListener": true,
-}
-
 // reservedHandler adapts the handler of a reserved event: "connect" takes no argument,
 // "disconnect" an optional reason string, "connect_error" an optional error.
 func reservedHandler(event string, fn any) (func(arg any), error) {

@@ -157,7 +157,7 @@ func (s *Socket) Recovered() bool {
 //
 // On panics if handler is not a func of such a form: that is a programming error.
 func (s *Socket) On(event string, handler any) {
-	if reservedEvents[event] {
+	if parser.ReservedEvent(event) {
 		fn, err := reservedHandler(event, handler)
 		if err != nil {
 			panic(err)
@@ -426,7 +426,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 
 // encodeEvent encodes an EVENT (or BINARY_EVENT) packet as Engine.IO messages.
 func (s *Socket) encodeEvent(id int64, event string, args []any) ([]packet.Packet, error) {
-	if reservedEvents[event] {
+	if parser.ReservedEvent(event) {
 		return nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	all := make([]any, 0, len(args)+1)

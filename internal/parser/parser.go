@@ -78,3 +78,13 @@ func (p *Packet) Append(dst []byte) []byte {
 	}
 	return append(dst, p.Data...)
 }
+
+// ReservedEvent reports whether name is one of socket.io's RESERVED_EVENTS, which neither side
+// may emit: connect, connect_error, disconnect, disconnecting, newListener, removeListener.
+func ReservedEvent(name string) bool {
+	switch name {
+	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
+}
