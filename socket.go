@@ -296,6 +296,12 @@ func (s *Socket) Broadcast() BroadcastOperator {
 	return BroadcastOperator{ns: s.ns, except: []string{s.id}}
 }
 
+// CloseConn closes the client's connection (Node's socket.conn.close()), without a
+// DISCONNECT packet: what is already queued is flushed, then the transport closes. The client
+// sees "transport close" and reconnects by itself, unlike after [Socket.Disconnect]; every
+// socket of the client, in every namespace, disconnects with [ReasonForcedClose].
+func (s *Socket) CloseConn() { s.client.forceClose() }
+
 // Disconnect disconnects the socket (Node's socket.disconnect): the client is told, and the
 // disconnect handlers run with "server namespace disconnect". With close set, every socket
 // of the client is disconnected that way and its connection is closed. It does nothing if

@@ -89,6 +89,29 @@ func TestDisconnectByServer(t *testing.T) {
 	}
 }
 
+// CloseConn closes the connection as Node's socket.conn.close(): what was queued goes first,
+// no DISCONNECT packet, and every socket of the client disconnects with "forced close".
+func TestCloseConn(t *testing.T) {
+	t.Parallel()
+	_, url, sockets, reasons := reasonServer(t, nil)
+	c := dial(t, url, "")
+	c.connect("/", "")
+	s := recv(t, sockets)
+	c.connect("/admin", "")
+	recv(t, sockets)
+	success(t, s.Emit("bye"))
+	s.CloseConn()
+	frames := c.waitClosed()
+	if len(frames) != 1 || frames[0] != `42["bye"]` {
+		t.Errorf("frames before close: got %q; want the queued event and no DISCONNECT", frames)
+	}
+	for range 2 {
+		_, reason, _ := strings.Cut(recv(t, reasons), " ")
+		equal(t, "reason", reason, hub.ReasonForcedClose)
+	}
+	errorIs(t, s.Emit("x"), hub.ErrDisconnected)
+}
+
 func TestDisconnectProtocolViolations(t *testing.T) {
 	t.Parallel()
 	srv, url, sockets, reasons := reasonServer(t, nil)

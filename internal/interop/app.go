@@ -207,6 +207,13 @@ func (a *app) onMain(s *hub.Socket) {
 		a.roomOp(room).DisconnectSockets(close)
 	})
 	s.On("disconnect-me", func(close bool) { s.Disconnect(close) })
+	s.On("kill-transport", func() { s.CloseConn() })
+	flakyCalls := 0 // a socket's handlers run one at a time
+	s.On("flaky", func(n int, ack hub.Ack) {
+		if flakyCalls++; flakyCalls >= n {
+			ack(flakyCalls)
+		}
+	})
 	s.On("get-reason", func(id string, ack hub.Ack) {
 		a.mu.Lock()
 		reason, ok := a.reasons[id]

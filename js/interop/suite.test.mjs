@@ -729,6 +729,35 @@ describe("disconnect reasons", () => {
     }
   }
 
+  for (const [modeName, mode] of Object.entries(MODES)) {
+    test(`kill-transport over ${modeName}: the server closes the connection, "transport close", then reconnection`, async (t) => {
+      const clients = new Clients(t);
+      const observer = new Observer(clients);
+      const { socket } = await clients.open(mode);
+      const id = socket.id;
+      const again = waitFor(socket, "welcome");
+      const reason = disconnected(socket);
+      socket.emit("kill-transport");
+      assert.equal((await reason)[0], "transport close");
+      assert.equal(socket.active, true, "the client reconnects by itself");
+      const [welcome2] = await again;
+      assert.equal(welcome2.id, socket.id);
+      assert.notEqual(socket.id, id);
+      assert.equal(await observer.reason(id), "forced close");
+    });
+  }
+
+  test("retries: the client sends an emit again until acknowledged, then fails after retries + 1 tries", async (t) => {
+    const clients = new Clients(t);
+    const opts = { transports: ["websocket"], retries: 2, ackTimeout: 300 };
+    const { socket } = await clients.open(opts);
+    const third = await new Promise((resolve) => socket.emit("flaky", 3, (...a) => resolve(a)));
+    assert.deepEqual(third, [null, 3], "acknowledged on the third try");
+    const { socket: other } = await clients.open(opts);
+    const [err] = await new Promise((resolve) => other.emit("flaky", 4, (...a) => resolve(a)));
+    assert.equal(err && err.message, "operation has timed out");
+  });
+
   test('connection dropped: "transport close" on both sides, then reconnection', async (t) => {
     const clients = new Clients(t);
     const observer = new Observer(clients);

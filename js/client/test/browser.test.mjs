@@ -9,8 +9,8 @@ import { launch, openPage } from "./harness.mjs";
 
 const HUB = process.env.SERVER_URL ? process.env.SERVER_URL.replace(/\/$/, "") : "";
 const needsHub = HUB ? false : "needs SERVER_URL of a hub server (Node has no sse transport)";
-// Tests that need the Node fixture's extras (kill-transport, stop-pings, flaky; see fixture.mjs) or
-// look at its state: not in APP.md.
+// Tests that need the Node fixture's extras (stop-pings; see fixture.mjs) or look at its state:
+// not in APP.md.
 const needsNode = HUB ? "needs the Node fixture's extra handlers or state" : false;
 
 // test is node:test's with a deadline, so that a broken client fails instead of hanging.
@@ -300,7 +300,7 @@ test("io client disconnect: the server sees the namespace leave; the connection 
 
 for (const transports of [["websocket"], ["polling"], undefined]) {
   const name = transports ? transports[0] : "default";
-  test(`${name}: reconnects after the server drops the connection; buffered emits are delivered, volatile ones dropped`, { skip: needsNode }, () =>
+  test(`${name}: reconnects after the server drops the connection; buffered emits are delivered, volatile ones dropped`, () =>
     withPage(async (page) => {
       const r = await page.evaluate(async (transports) => {
         let calls = 0;
@@ -396,7 +396,7 @@ test("ping timeout: no ping within pingInterval + pingTimeout closes the connect
     assert.equal(r.reconnected, true);
   }));
 
-test("retries: an emit is sent again until acknowledged, then fails after retries + 1 tries", { skip: needsNode }, () =>
+test("retries: an emit is sent again until acknowledged, then fails after retries + 1 tries", () =>
   withPage(async (page) => {
     const r = await page.evaluate(async () => {
       const socket = io({ transports: ["websocket"], retries: 2, ackTimeout: 100 });
