@@ -208,6 +208,13 @@ func (a *app) onMain(s *hub.Socket) {
 	})
 	s.On("disconnect-me", func(close bool) { s.Disconnect(close) })
 	s.On("kill-transport", func() { s.CloseConn() })
+	s.On("header", func(name string, ack hub.Ack) {
+		if v := s.Handshake().Headers.Values(name); len(v) > 0 {
+			ack(v[0])
+			return
+		}
+		ack(nil)
+	})
 	flakyCalls := 0 // a socket's handlers run one at a time
 	s.On("flaky", func(n int, ack hub.Ack) {
 		if flakyCalls++; flakyCalls >= n {

@@ -86,6 +86,7 @@ io.on("connection", (socket) => {
   socket.on("disconnect-sockets", (room, close) => roomOp(room).disconnectSockets(close));
   socket.on("disconnect-me", (close) => socket.disconnect(close));
   socket.on("kill-transport", () => socket.conn.close());
+  socket.on("header", (name, ack) => ack(socket.handshake.headers[name.toLowerCase()] ?? null));
   let flakyCalls = 0;
   socket.on("flaky", (n, ack) => ++flakyCalls >= n && ack(flakyCalls));
   socket.on("get-reason", (id, ack) => ack(reasons.get(id) ?? null));

@@ -747,6 +747,15 @@ describe("disconnect reasons", () => {
     });
   }
 
+  for (const [modeName, mode] of Object.entries(MODES)) {
+    test(`handshake headers over ${modeName}: the server sees the client's extraHeaders`, async (t) => {
+      const clients = new Clients(t);
+      const { socket } = await clients.open({ ...mode, extraHeaders: { "X-Interop": "yes" } });
+      assert.equal(await socket.timeout(WAIT).emitWithAck("header", "X-Interop"), "yes");
+      assert.equal(await socket.timeout(WAIT).emitWithAck("header", "X-Absent"), null);
+    });
+  }
+
   test("retries: the client sends an emit again until acknowledged, then fails after retries + 1 tries", async (t) => {
     const clients = new Clients(t);
     const opts = { transports: ["websocket"], retries: 2, ackTimeout: 300 };

@@ -409,14 +409,15 @@ test("retries: an emit is sent again until acknowledged, then fails after retrie
     assert.equal(r.error, "operation has timed out");
   }));
 
-test("extraHeaders go with the polling requests", { skip: needsNode }, () =>
+test("extraHeaders go with the polling requests", () =>
   withPage(async (page) => {
-    const id = await page.evaluate(async () => {
+    const r = await page.evaluate(async () => {
       const socket = io({ transports: ["polling"], extraHeaders: { "X-Client-Test": "yes" } });
       await next(socket, "connect");
-      return socket.id;
+      return { id: socket.id, header: await socket.emitWithAck("header", "X-Client-Test") };
     });
-    assert.equal(server.headers[id], "yes");
+    assert.equal(r.header, "yes");
+    if (server) assert.equal(server.headers[r.id], "yes");
   }));
 
 test("onAny sees every incoming event until offAny", () =>

@@ -53,6 +53,7 @@ export async function startNodeServer() {
     socket.on("get-reason", (id, ack) => ack(reasons[id] ?? null));
     socket.on("volatile", (event, ...args) => socket.volatile.emit(event, ...args));
     socket.on("kill-transport", () => socket.conn.close());
+    socket.on("header", (name, ack) => ack(socket.handshake.headers[name.toLowerCase()] ?? null));
     // flaky acks only the n-th time it is received (per socket), with how many tries it saw.
     let flakyCalls = 0;
     socket.on("flaky", (n, ack) => ++flakyCalls >= n && ack(flakyCalls));
