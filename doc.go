@@ -57,6 +57,7 @@
 //	socket.to("room").emit("ev")                  s.To("room").Emit("ev")
 //	socket.broadcast.emit("ev")                   s.Broadcast().Emit("ev")
 //	socket.disconnect(close)                      s.Disconnect(close)
+//	socket.conn.close()                           s.CloseConn()
 //	io.emit("ev"), nsp.emit("ev")                 srv.Emit("ev"), ns.Emit("ev")
 //	io.to("r1").to("r2").except("r3").emit("ev")  srv.To("r1", "r2").Except("r3").Emit("ev")
 //	io.volatile.emit, io.local.emit               srv.Volatile().Emit, srv.Local().Emit
