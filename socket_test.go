@@ -60,14 +60,21 @@ func TestDisconnectByClient(t *testing.T) {
 	}
 }
 
+// dialTwo dials a client into "/" and "/admin" of a reasonServer; it returns the client, its
+// two sockets, and the server's channels of new sockets and of disconnect reasons.
+func dialTwo(t *testing.T) (c *wsClient, s, admin *hub.Socket, sockets chan *hub.Socket, reasons chan string) {
+	_, url, sockets, reasons := reasonServer(t, nil)
+	c = dial(t, url, "")
+	c.connect("/", "")
+	s = recv(t, sockets)
+	c.connect("/admin", "")
+	admin = recv(t, sockets)
+	return c, s, admin, sockets, reasons
+}
+
 func TestDisconnectByServer(t *testing.T) {
 	t.Parallel()
-	_, url, sockets, reasons := reasonServer(t, nil)
-	c := dial(t, url, "")
-	c.connect("/", "")
-	s := recv(t, sockets)
-	c.connect("/admin", "")
-	admin := recv(t, sockets)
+	c, s, admin, sockets, reasons := dialTwo(t)
 	admin.Disconnect(false)
 	c.expect("41/admin,")
 	equal(t, "reason", recv(t, reasons), "/admin server namespace disconnect")
@@ -93,12 +100,7 @@ func TestDisconnectByServer(t *testing.T) {
 // no DISCONNECT packet, and every socket of the client disconnects with "forced close".
 func TestCloseConn(t *testing.T) {
 	t.Parallel()
-	_, url, sockets, reasons := reasonServer(t, nil)
-	c := dial(t, url, "")
-	c.connect("/", "")
-	s := recv(t, sockets)
-	c.connect("/admin", "")
-	recv(t, sockets)
+	c, s, _, _, reasons := dialTwo(t)
 	success(t, s.Emit("bye"))
 	s.CloseConn()
 	frames := c.waitClosed()

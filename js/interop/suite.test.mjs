@@ -693,6 +693,22 @@ describe("handshake", () => {
 // ---------------------------------------------------------------------------------------
 // Disconnects: the reason the client sees and the reason the server recorded.
 
+// reconnectsAfter runs drop, which ends the socket's connection, and checks that the client
+// sees "transport close" and reconnects by itself as a new socket, and that the server saw
+// serverReason for the old one.
+async function reconnectsAfter(socket, observer, drop, serverReason) {
+  const id = socket.id;
+  const again = waitFor(socket, "welcome");
+  const reason = disconnected(socket);
+  drop();
+  assert.equal((await reason)[0], "transport close");
+  assert.equal(socket.active, true, "the client reconnects by itself");
+  const [welcome2] = await again;
+  assert.equal(welcome2.id, socket.id);
+  assert.notEqual(socket.id, id);
+  assert.equal(await observer.reason(id), serverReason);
+}
+
 // disconnected resolves with [reason, details] of socket's next disconnect.
 function disconnected(socket, ms = WAIT) {
   return waitFor(socket, "disconnect", () => true, ms);
@@ -734,16 +750,7 @@ describe("disconnect reasons", () => {
       const clients = new Clients(t);
       const observer = new Observer(clients);
       const { socket } = await clients.open(mode);
-      const id = socket.id;
-      const again = waitFor(socket, "welcome");
-      const reason = disconnected(socket);
-      socket.emit("kill-transport");
-      assert.equal((await reason)[0], "transport close");
-      assert.equal(socket.active, true, "the client reconnects by itself");
-      const [welcome2] = await again;
-      assert.equal(welcome2.id, socket.id);
-      assert.notEqual(socket.id, id);
-      assert.equal(await observer.reason(id), "forced close");
+      await reconnectsAfter(socket, observer, () => socket.emit("kill-transport"), "forced close");
     });
   }
 
@@ -773,16 +780,7 @@ describe("disconnect reasons", () => {
     const proxy = await startProxy(URL);
     t.after(() => proxy.close());
     const { socket } = await clients.open({ transports: ["websocket"] }, "", proxy);
-    const id = socket.id;
-    const again = waitFor(socket, "welcome");
-    const reason = disconnected(socket);
-    proxy.cut();
-    assert.equal((await reason)[0], "transport close");
-    assert.equal(socket.active, true, "the client reconnects by itself");
-    const [welcome2] = await again;
-    assert.equal(welcome2.id, socket.id);
-    assert.notEqual(socket.id, id);
-    assert.equal(await observer.reason(id), "transport close");
+    await reconnectsAfter(socket, observer, () => proxy.cut(), "transport close");
   });
 
   test('network goes silent: "ping timeout" on both sides, then reconnection', async (t) => {
