@@ -105,29 +105,43 @@ func rawWS(t *testing.T, ts *httptest.Server, extra []byte) (net.Conn, *bufio.Re
 // readFrame reads a server frame (unmasked).
 func readFrame(t *testing.T, br *bufio.Reader) (op byte, payload string) {
 	t.Helper()
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
+	op, payload, err := readFrameErr(br)
+	if err != nil {
 		t.Fatalf("reading a frame: %v", err)
 	}
+	return op, payload
+}
+
+// readFrameErr is readFrame for a goroutine other than the test's: it returns an error
+// instead of failing the test.
+func readFrameErr(br *bufio.Reader) (op byte, payload string, err error) {
+	var h [2]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return 0, "", err
+	}
 	if h[0]&0x80 == 0 || h[1]&0x80 != 0 {
-		t.Fatalf("frame header %x: want a final, unmasked frame", h)
+		return 0, "", fmt.Errorf("frame header %x: want a final, unmasked frame", h)
 	}
 	n := uint64(h[1] & 0x7f)
 	switch n {
 	case 126:
 		var b [2]byte
-		io.ReadFull(br, b[:])
+		if _, err := io.ReadFull(br, b[:]); err != nil {
+			return 0, "", err
+		}
 		n = uint64(binary.BigEndian.Uint16(b[:]))
 	case 127:
 		var b [8]byte
-		io.ReadFull(br, b[:])
+		if _, err := io.ReadFull(br, b[:]); err != nil {
+			return 0, "", err
+		}
 		n = binary.BigEndian.Uint64(b[:])
 	}
 	p := make([]byte, n)
 	if _, err := io.ReadFull(br, p); err != nil {
-		t.Fatalf("reading a frame: %v", err)
+		return 0, "", err
 	}
-	return h[0] & 0x0f, string(p)
+	return h[0] & 0x0f, string(p), nil
 }
 
 func expectFrame(t *testing.T, br *bufio.Reader, op byte, payload string) {
@@ -263,15 +277,19 @@ func TestWebSocketClientFrames(t *testing.T) {
 	}
 }
 
-// goroutines counts the goroutines whose stack contains fn.
-func goroutines(fn string) int {
+// goroutines counts the goroutines whose stack contains every one of fns.
+func goroutines(fns ...string) int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	n := 0
+next:
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, fn) {
-			n++
+		for _, fn := range fns {
+			if !strings.Contains(g, fn) {
+				continue next
+			}
 		}
+		n++
 	}
 	return n
 }
