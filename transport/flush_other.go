@@ -8,4 +8,6 @@ type flushQueue struct{}
 
 var flushers flushQueue
 
-func (flushQueue) push(*wsConn) bool { return false }
+// push gives c a writer goroutine, there being no flushers here (ready does not call it:
+// no connection has a raw socket).
+func (flushQueue) push(c *wsConn) { go c.writeLoop() }

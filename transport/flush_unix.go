@@ -31,8 +31,8 @@ type flushQueue struct {
 var flushers flushQueue
 
 // push queues c, which has a writer's count (c.writers.Add) and a raw socket, and starts a
-// flusher if fewer than maxFlushers run. It reports true: the flushers write for c.
-func (f *flushQueue) push(c *wsConn) bool {
+// flusher if fewer than maxFlushers run.
+func (f *flushQueue) push(c *wsConn) {
 	f.mu.Lock()
 	f.q = append(f.q, c)
 	start := f.running < maxFlushers()
@@ -43,7 +43,6 @@ func (f *flushQueue) push(c *wsConn) bool {
 	if start {
 		go f.run()
 	}
-	return true
 }
 
 // requeue puts c back at the end of the queue, from a flusher.

@@ -300,7 +300,8 @@ func (c *wsConn) ready() {
 	}
 	c.writers.Add(1)
 	c.mu.Unlock()
-	if c.raw != nil && flushers.push(c) {
+	if c.raw != nil {
+		flushers.push(c)
 		return
 	}
 	go c.writeLoop()
