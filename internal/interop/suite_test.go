@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubkit/hub/internal/interop"
 	"github.com/hubkit/hub/internal/leakcheck"
 )
 
@@ -36,66 +34,16 @@ const suiteTimeout = 3 * time.Minute
 func TestSuiteNode(t *testing.T) {
 	root, node := setup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), suiteTimeout)
-	t.Cleanup(cancel) // after the cleanup below, which stops the server gently
-
-	cmd := exec.CommandContext(ctx, node, filepath.Join("js", "interop", "node-server.mjs"), "--port", "0")
-	cmd.Dir = root
-	// The server stops when its stdin closes: keep it open until the end of the test.
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start node-server.mjs: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	port, err := readPort(ctx, stdout)
-	if err != nil {
-		t.Fatalf("node-server.mjs: %v\nstderr:\n%s", err, stderr.String())
-	}
-	go io.Copy(io.Discard, stdout)
-	runSuite(ctx, t, root, node, "http://127.0.0.1:"+port)
-	if t.Failed() && stderr.Len() > 0 {
-		t.Logf("node-server.mjs stderr:\n%s", stderr.String())
-	}
+	t.Cleanup(cancel) // after the cleanup startNode registers, which stops the server gently
+	runSuite(ctx, t, root, node, startNode(ctx, t))
 }
 
-// TestSuiteHub runs the same suite against the app on hub, served in-process so that the
-// race detector watches the server.
+// TestSuiteHub runs the same suite against the app on hub.
 func TestSuiteHub(t *testing.T) {
 	root, node := setup(t)
 	ctx, cancel := context.WithTimeout(t.Context(), suiteTimeout)
 	defer cancel()
-
-	srv := interop.New()
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		// Close hub first: it releases parked polls, which ts.Close would wait for.
-		if err := srv.Close(); err != nil {
-			t.Errorf("hub Close: %v", err)
-		}
-		ts.Close()
-	})
-	runSuite(ctx, t, root, node, ts.URL)
+	runSuite(ctx, t, root, node, startHub(t))
 }
 
 // setup returns the repository root and the node binary, and fails the test if either node
