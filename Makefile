@@ -2,6 +2,10 @@
 # redis-server). make chat: run the chat example.
 .PHONY: test deps vet unit examples js redis bench-smoke fuzz chat
 
+# Tests that drive node, the pinned npm packages, Chromium or redis-server skip without them
+# under a plain `go test ./...`; here a missing one is a failure (see internal/testenv).
+export HUB_INTEGRATION := 1
+
 test: deps vet unit examples js redis bench-smoke fuzz
 
 deps:

@@ -2,9 +2,6 @@ package bench_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/hubkit/hub/bench"
 	"github.com/hubkit/hub/internal/leakcheck"
+	"github.com/hubkit/hub/internal/testenv"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -25,11 +23,11 @@ func TestSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	targets := []string{"hub", "node"}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Logf("no node in PATH: hub only")
-		targets = targets[:1]
-	} else if _, err := os.Stat(filepath.Join(root, "js", "node_modules", "socket.io")); err != nil {
-		t.Logf("js/node_modules/socket.io missing (npm ci in js/): hub only")
+	if _, err := testenv.LookNode("socket.io"); err != nil {
+		if testenv.Required() {
+			t.Fatal(err)
+		}
+		t.Logf("%v: hub only", err)
 		targets = targets[:1]
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/client"
+	"github.com/hubkit/hub/internal/testenv"
 )
 
 // TestConnectionStateRecovery runs against a Node server with connection state recovery on
@@ -12,6 +13,7 @@ import (
 // events it missed.
 func TestConnectionStateRecovery(t *testing.T) {
 	t.Parallel()
+	testenv.Node(t, "socket.io") // skipped without Node, unless required
 	node, err := startNode("--csr")
 	if err != nil {
 		t.Fatalf("starting the Node server: %v (run `npm ci --prefix js`)", err)

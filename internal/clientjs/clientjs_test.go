@@ -8,12 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hubkit/hub/internal/clientjs"
+	"github.com/hubkit/hub/internal/testenv"
 )
 
 func get(t *testing.T, method, target string, header map[string]string) *http.Response {
@@ -199,16 +199,9 @@ func TestNoSourceMaps(t *testing.T) {
 
 // TestBuildUpToDate fails when the committed files are not what js/client/src builds to.
 func TestBuildUpToDate(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not installed: run .ci/deps")
-	}
-	root, _ := filepath.Abs(filepath.Join("..", ".."))
-	if _, err := os.Stat(filepath.Join(root, "js", "node_modules", "esbuild")); err != nil {
-		t.Fatal("js/node_modules has no esbuild: run npm ci --prefix js")
-	}
+	node := testenv.Node(t, "esbuild")
 	cmd := exec.Command(node, "js/client/build.mjs", "--check")
-	cmd.Dir = root
+	cmd.Dir = testenv.Root()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("internal/clientjs is out of date (%v): run node js/client/build.mjs\n%s", err, out)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/internal/leakcheck"
+	"github.com/hubkit/hub/internal/testenv"
 )
 
 // TestMain fails the run if the in-process hub server leaves goroutines behind.
@@ -46,24 +47,11 @@ func TestSuiteHub(t *testing.T) {
 	runSuite(ctx, t, root, node, startHub(t))
 }
 
-// setup returns the repository root and the node binary, and fails the test if either node
-// or the pinned JavaScript packages are missing.
+// setup returns the repository root and the node binary; without node or the pinned
+// JavaScript packages the test is skipped, or fails under `make test` (see testenv).
 func setup(t *testing.T) (root, node string) {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	node, err = exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node not found (%v): the interop suite needs Node 20+; then run `npm ci --prefix js`", err)
-	}
-	for _, pkg := range []string{"socket.io", "socket.io-client"} {
-		if _, err := os.Stat(filepath.Join(root, "js", "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("js/node_modules/%s is missing: run `npm ci --prefix js` from the repository root", pkg)
-		}
-	}
-	return root, node
+	return testenv.Root(), testenv.Node(t, "socket.io", "socket.io-client")
 }
 
 var listeningLine = regexp.MustCompile(`^listening (\d+)$`)
