@@ -214,14 +214,16 @@ func (c *wsConn) write(b []byte) error {
 	return err
 }
 
-// writeChopped writes b one byte per write, serialised with the other writes as one unit.
-func (c *wsConn) writeChopped(b []byte) error {
+// writeChunks writes b in writes of n bytes, serialised with the other writes as one unit.
+func (c *wsConn) writeChunks(b []byte, n int) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	for i := range b {
-		if _, err := c.nc.Write(b[i : i+1]); err != nil {
+	for len(b) > 0 {
+		k := min(n, len(b))
+		if _, err := c.nc.Write(b[:k]); err != nil {
 			return err
 		}
+		b = b[k:]
 	}
 	return nil
 }
