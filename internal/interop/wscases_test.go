@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,8 +20,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"net/http/httptest"
 
 	"github.com/hubkit/hub/internal/interop"
 )
@@ -69,7 +68,7 @@ type wsCase struct {
 	// chunk, if not 0, writes the frames in writes of that many bytes (the reader must
 	// reassemble them).
 	chunk int
-	// noProbe leaves the probe out (set by itself when the case sends a close frame).
+	// noProbe leaves the probe out; a case that sends a close frame never sends it.
 	noProbe bool
 	// noPingReply leaves the server's Engine.IO pings unanswered.
 	noPingReply bool
