@@ -91,6 +91,7 @@ var hostileRows = []hostileRow{
 		req:  "`PUT ?EIO=4&transport=polling&sid=<sid>` on a live session",
 		node: `500`,
 		hub:  `400 {"code":3,"message":"Bad request"}`,
+		alt:  []string{`500`},
 		why:  "a method other than GET or POST is the client's mistake, not the server's (protocol.md §1.4; socketioxide answers 400 too)",
 		run: afterHandshake(func(ctx context.Context, base, sid string) (string, error) {
 			r, err := do(ctx, base, "PUT", eio+"&sid="+sid, nil, "")
@@ -141,6 +142,12 @@ var hostileRows = []hostileRow{
 	},
 
 	// Size and time (issue 10 #6, #7).
+	{
+		name: "header-15KB", from: "issue 10 #6",
+		req:  "polling handshake with a 15 KB header (under Node's 16 KB limit for all headers)",
+		node: `200`,
+		run:  bigHeader(15 << 10),
+	},
 	{
 		name: "header-20KB", from: "issue 10 #6",
 		req:  "polling handshake with a 20 KB header",
@@ -260,10 +267,7 @@ var hostileRows = []hostileRow{
 				return "", err
 			}
 			defer w.Close()
-			if err := w.text("4" + strings.Repeat("a", 100000)); err != nil {
-				return "", err
-			}
-			return w.readMsg().String(), nil
+			return w.oversize("4" + strings.Repeat("a", 100000)).String(), nil
 		},
 	},
 	{
@@ -491,6 +495,19 @@ var hostileRows = []hostileRow{
 		why:       "Node's whole process dies (stack overflow when the handler spreads 49,000 arguments); hub delivers the event or refuses the packet, and keeps serving",
 		run:       manyArgs(49000),
 		ownServer: true,
+	},
+	{
+		name: "event-400000-arguments", from: "issue 10 #8",
+		req:  "`42[\"echo\",0,0,…]`: 400,000 arguments in one 800 KB WebSocket frame (over maxHttpBufferSize)",
+		node: `close 1009`,
+		run: func(ctx context.Context, base string) (string, error) {
+			w, err := wsConnected(ctx, base)
+			if err != nil {
+				return "", err
+			}
+			defer w.Close()
+			return w.oversize(`42["echo"` + strings.Repeat(",0", 400000) + `]`).String(), nil
+		},
 	},
 	{
 		name: "event-deep-nesting", from: "issue 10 #8",

@@ -438,3 +438,10 @@ func (w *wsConn) alive() string {
 		seen = append(seen, m.String())
 	}
 }
+
+// oversize sends a text message too big for the server while reading its answer: a server
+// may refuse the frame from its header and stop reading, so the write must not block the read.
+func (w *wsConn) oversize(s string) msg {
+	go w.text(s) // ends with an error once the connection closes, at the latest when the row ends
+	return w.readMsg()
+}
