@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 const (
@@ -725,7 +727,7 @@ func tenAttachments(ctx context.Context, base string) (string, error) {
 		if m.closed() {
 			return got + "; closed", nil
 		}
-		if m.op != opBinary || !bytes.Equal(m.data, bytes.Repeat([]byte{byte(i)}, 99000)) {
+		if m.op != wsframe.OpBinary || !bytes.Equal(m.data, bytes.Repeat([]byte{byte(i)}, 99000)) {
 			return got + "; " + m.String(), nil
 		}
 	}

@@ -270,6 +270,27 @@ func wsSIO(steps ...wsStep) func(context.Context, string) (string, error) {
 	}
 }
 
+// alive sends an echo and reads up to it: the answer is the messages seen before it,
+// then "alive" when the echo came back, or how the connection ended.
+func (w *wsConn) alive() string {
+	var seen []string
+	if err := w.text(`42["echo","alive"]`); err != nil {
+		return "closed"
+	}
+	for {
+		m := w.readMsg()
+		switch {
+		case m.err != nil && m.String() == "no answer":
+			return strings.Join(append(seen, "no answer"), "; ")
+		case m.closed():
+			return strings.Join(append(seen, "closed"), "; ")
+		case string(m.data) == `42["echo","alive"]`:
+			return strings.Join(append(seen, "alive"), "; ")
+		}
+		seen = append(seen, m.String())
+	}
+}
+
 func txt(s string) wsStep { return func(w *wsConn) (string, error) { return "", w.text(s) } }
 func bin(b []byte) wsStep { return func(w *wsConn) (string, error) { return "", w.binary(b) } }
 

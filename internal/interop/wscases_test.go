@@ -20,8 +20,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hubkit/hub/internal/interop"
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // The RFC 6455 case table, in the spirit of the Autobahn testsuite (categories 1–7 and 9):
@@ -149,6 +151,25 @@ func norm(msgs []string) []string {
 	return out
 }
 
+// abbreviate shows p whole when short, and by length and hash when long; invalid UTF-8 is
+// quoted.
+func abbreviate(p []byte) string {
+	if len(p) > 48 {
+		h := sha1.Sum(p)
+		return fmt.Sprintf("%s… (%d bytes, sha1 %x)", abbreviate(p[:32]), len(p), h[:4])
+	}
+	s := string(p)
+	if !isPrintableUTF8(p) {
+		s = fmt.Sprintf("%q", p)
+	}
+	return s
+}
+
+// isPrintableUTF8 reports whether p is valid UTF-8 without control characters.
+func isPrintableUTF8(p []byte) bool {
+	return utf8.Valid(p) && !bytes.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
+
 // withPongs adds pong payloads to o.
 func (o outcome) withPongs(p ...string) outcome {
 	o.Pongs = p
@@ -266,7 +287,7 @@ func wsCases() []wsCase {
 	} {
 		f := r.f
 		f.rsv = r.rsv
-		add(wsCase{cat: cat3, name: r.name, send: []frame{f}, noProbe: f.op == opClose, want: fail(1002)})
+		add(wsCase{cat: cat3, name: r.name, send: []frame{f}, noProbe: f.op == wsframe.OpClose, want: fail(1002)})
 	}
 	{
 		f := text(echo(`"second"`))
@@ -300,12 +321,12 @@ func wsCases() []wsCase {
 	}
 	m := echo(`"fragmented"`)
 	add(wsCase{cat: cat5, name: "text message in two fragments",
-		send: []frame{first(opText, m[:5]), cont(m[5:], true)}, want: open(m)})
+		send: []frame{first(wsframe.OpText, m[:5]), cont(m[5:], true)}, want: open(m)})
 	{
 		var fs []frame
 		for i := range len(m) {
 			if i == 0 {
-				fs = append(fs, first(opText, m[:1]))
+				fs = append(fs, first(wsframe.OpText, m[:1]))
 			} else {
 				fs = append(fs, cont(m[i:i+1], i == len(m)-1))
 			}
@@ -313,29 +334,29 @@ func wsCases() []wsCase {
 		add(wsCase{cat: cat5, name: "text message in one-byte fragments", send: fs, want: open(m)})
 	}
 	add(wsCase{cat: cat5, name: "binary attachment in three fragments",
-		send: []frame{text(binHeader), first(opBinary, string(pattern(10))), cont(string(pattern(200)[10:100]), false), cont(string(pattern(200)[100:]), true)},
+		send: []frame{text(binHeader), first(wsframe.OpBinary, string(pattern(10))), cont(string(pattern(200)[10:100]), false), cont(string(pattern(200)[100:]), true)},
 		want: open(binHeader, binMsg(pattern(200)))})
 	add(wsCase{cat: cat5, name: "ping between fragments",
-		send: []frame{first(opText, m[:5]), ping("between"), cont(m[5:], true)}, want: open(m).withPongs("between")})
+		send: []frame{first(wsframe.OpText, m[:5]), ping("between"), cont(m[5:], true)}, want: open(m).withPongs("between")})
 	add(wsCase{cat: cat5, name: "pong between fragments",
-		send: []frame{first(opText, m[:5]), pong("between"), cont(m[5:], true)}, want: open(m)})
+		send: []frame{first(wsframe.OpText, m[:5]), pong("between"), cont(m[5:], true)}, want: open(m)})
 	add(wsCase{cat: cat5, name: "pings between every fragment",
-		send: []frame{first(opText, m[:3]), ping("1"), cont(m[3:6], false), ping("2"), cont(m[6:9], false), ping("3"), cont(m[9:], true)},
+		send: []frame{first(wsframe.OpText, m[:3]), ping("1"), cont(m[3:6], false), ping("2"), cont(m[6:9], false), ping("3"), cont(m[9:], true)},
 		want: open(m).withPongs("1", "2", "3")})
 	add(wsCase{cat: cat5, name: "ping between fragments, written one byte at a time", chunk: 1,
-		send: []frame{first(opText, m[:5]), ping("between"), cont(m[5:], true)}, want: open(m).withPongs("between")})
+		send: []frame{first(wsframe.OpText, m[:5]), ping("between"), cont(m[5:], true)}, want: open(m).withPongs("between")})
 	add(wsCase{cat: cat5, name: "empty fragments around the payload",
-		send: []frame{first(opText, ""), cont(m, false), cont("", true)}, want: open(m)})
+		send: []frame{first(wsframe.OpText, ""), cont(m, false), cont("", true)}, want: open(m)})
 	add(wsCase{cat: cat5, name: "continuation (FIN set) with no message started", send: []frame{cont(m, true)}, want: fail(1002)})
 	add(wsCase{cat: cat5, name: "continuation (FIN clear) with no message started", send: []frame{cont(m, false)}, want: fail(1002)})
 	add(wsCase{cat: cat5, name: "a text frame inside a fragmented text message",
-		send: []frame{first(opText, m[:5]), text(m)}, want: fail(1002)})
+		send: []frame{first(wsframe.OpText, m[:5]), text(m)}, want: fail(1002)})
 	add(wsCase{cat: cat5, name: "a binary frame inside a fragmented text message",
-		send: []frame{first(opText, m[:5]), binaryFrame([]byte("x"))}, want: fail(1002)})
+		send: []frame{first(wsframe.OpText, m[:5]), binaryFrame([]byte("x"))}, want: fail(1002)})
 	add(wsCase{cat: cat5, name: "a message, then a continuation of nothing, in one write", item: 4,
 		send: []frame{text(echo(`"first"`)), cont("x", true)}, want: fail(1002, echo(`"first"`))})
 	add(wsCase{cat: cat5, name: "close between fragments",
-		send: []frame{first(opText, m[:5]), closeFrame(1000, "mid")}, want: replied("1000 mid")})
+		send: []frame{first(wsframe.OpText, m[:5]), closeFrame(1000, "mid")}, want: replied("1000 mid")})
 
 	// 6. UTF-8 in text messages: valid ones are delivered, invalid ones fail with 1007.
 	const cat6 = "6 UTF-8"
@@ -357,22 +378,22 @@ func wsCases() []wsCase {
 		m := echo(`"κόσμε"`)
 		i := strings.Index(m, "ό") + 1 // inside the two bytes of ό
 		add(wsCase{cat: cat6, name: "valid, a 2-byte character split across fragments",
-			send: []frame{first(opText, m[:i]), cont(m[i:], true)}, want: open(m)})
+			send: []frame{first(wsframe.OpText, m[:i]), cont(m[i:], true)}, want: open(m)})
 		m4 := echo(`"𝄞"`)
 		j := strings.Index(m4, "𝄞")
 		add(wsCase{cat: cat6, name: "valid, a 4-byte character in four fragments",
-			send: []frame{first(opText, m4[:j+1]), cont(m4[j+1:j+2], false), cont(m4[j+2:j+3], false), cont(m4[j+3:], true)}, want: open(m4)})
+			send: []frame{first(wsframe.OpText, m4[:j+1]), cont(m4[j+1:j+2], false), cont(m4[j+2:j+3], false), cont(m4[j+3:], true)}, want: open(m4)})
 		bad := echo(`"a` + "\xf4\x90\x80\x80" + `z"`)
 		k := strings.Index(bad, "\xf4") + 1
 		add(wsCase{cat: cat6, name: "invalid, above U+10FFFF split across fragments", item: 2,
-			send: []frame{first(opText, bad[:k]), cont(bad[k:], true)}, want: fail(1007)})
+			send: []frame{first(wsframe.OpText, bad[:k]), cont(bad[k:], true)}, want: fail(1007)})
 		sur := echo(`"a` + "\xed\xa0\x80" + `z"`)
 		l := strings.Index(sur, "\xed") + 2
 		add(wsCase{cat: cat6, name: "invalid, a surrogate split across fragments", item: 2,
-			send: []frame{first(opText, sur[:l]), cont(sur[l:], true)}, want: fail(1007)})
+			send: []frame{first(wsframe.OpText, sur[:l]), cont(sur[l:], true)}, want: fail(1007)})
 		trunc := echo(`"a`) + "\xe2\x82"
 		add(wsCase{cat: cat6, name: "invalid, the message ends inside a character, in two fragments", item: 2,
-			send: []frame{first(opText, trunc[:len(trunc)-1]), cont(trunc[len(trunc)-1:], true)}, want: fail(1007)})
+			send: []frame{first(wsframe.OpText, trunc[:len(trunc)-1]), cont(trunc[len(trunc)-1:], true)}, want: fail(1007)})
 		add(wsCase{cat: cat6, name: "a message, then invalid UTF-8, in one write", item: 4,
 			send: []frame{text(echo(`"first"`)), text(echo(`"` + "\xff" + `"`))}, want: fail(1007, echo(`"first"`))})
 		add(wsCase{cat: cat6, name: `a lone surrogate escaped in JSON ("\ud800") is valid UTF-8`,
@@ -390,7 +411,7 @@ func wsCases() []wsCase {
 		send: []frame{closeFrame(1000, strings.Repeat("r", 123))}, want: replied("1000 " + abbreviate([]byte(strings.Repeat("r", 123))))})
 	add(wsCase{cat: cat7, name: "close with a UTF-8 reason", item: 5, send: []frame{closeFrame(1001, "κόσμε")}, want: replied("1001 κόσμε")})
 	add(wsCase{cat: cat7, name: "close with a 1-byte payload",
-		send: []frame{{fin: true, op: opClose, payload: []byte{0x03}}}, want: fail(1002)})
+		send: []frame{{fin: true, op: wsframe.OpClose, payload: []byte{0x03}}}, want: fail(1002)})
 	add(wsCase{cat: cat7, name: "close with 126 bytes of payload",
 		send: []frame{closeFrame(1000, strings.Repeat("r", 124))}, want: fail(1002)})
 	add(wsCase{cat: cat7, name: "close reason with invalid UTF-8", item: 2,
@@ -404,7 +425,7 @@ func wsCases() []wsCase {
 		}
 		add(c)
 	}
-	add(wsCase{cat: cat7, name: "close 0 (invalid)", send: []frame{{fin: true, op: opClose, payload: []byte{0, 0}}}, want: fail(1002)})
+	add(wsCase{cat: cat7, name: "close 0 (invalid)", send: []frame{{fin: true, op: wsframe.OpClose, payload: []byte{0, 0}}}, want: fail(1002)})
 	for _, code := range []uint16{999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535} {
 		add(wsCase{cat: cat7, name: fmt.Sprintf("close %d (invalid)", code), send: []frame{closeFrame(code, "")}, want: fail(1002)})
 	}
@@ -431,18 +452,18 @@ func wsCases() []wsCase {
 	add(wsCase{cat: cat9, name: "binary attachment of maxPayload bytes",
 		send: []frame{text(binHeader), binaryFrame(pattern(maxPayload))}, want: open(binHeader, binMsg(pattern(maxPayload)))})
 	add(wsCase{cat: cat9, name: "text frame declaring maxPayload+1 bytes",
-		send: []frame{{fin: true, op: opText, payload: []byte("42"), length: maxPayload + 1}}, want: fail(1009)})
+		send: []frame{{fin: true, op: wsframe.OpText, payload: []byte("42"), length: maxPayload + 1}}, want: fail(1009)})
 	add(wsCase{cat: cat9, name: "binary frame declaring maxPayload+1 bytes",
-		send: []frame{text(binHeader), {fin: true, op: opBinary, payload: []byte{1, 2}, length: maxPayload + 1}}, want: fail(1009)})
+		send: []frame{text(binHeader), {fin: true, op: wsframe.OpBinary, payload: []byte{1, 2}, length: maxPayload + 1}}, want: fail(1009)})
 	{
 		half := echoOf(maxPayload)[:maxPayload/2]
 		add(wsCase{cat: cat9, name: "fragmented text message whose total exceeds maxPayload by 1",
-			send: []frame{first(opText, half), {op: opCont, fin: true, payload: []byte("a"), length: maxPayload/2 + 1}}, want: fail(1009)})
+			send: []frame{first(wsframe.OpText, half), {op: wsframe.OpContinuation, fin: true, payload: []byte("a"), length: maxPayload/2 + 1}}, want: fail(1009)})
 		var fs []frame
 		whole := echoOf(maxPayload)
 		for i := 0; i < maxPayload; i += 1000 {
 			if i == 0 {
-				fs = append(fs, first(opText, whole[:1000]))
+				fs = append(fs, first(wsframe.OpText, whole[:1000]))
 			} else {
 				fs = append(fs, cont(whole[i:i+1000], i+1000 == maxPayload))
 			}
@@ -459,12 +480,12 @@ func wsCases() []wsCase {
 		{"2^64-1", 1<<64 - 1},
 	} {
 		add(wsCase{cat: cat9, name: "text frame declaring " + n.name + " bytes",
-			send: []frame{{fin: true, op: opText, payload: []byte("42"), length: n.n, lenForm: 127}}, want: fail(1009)})
+			send: []frame{{fin: true, op: wsframe.OpText, payload: []byte("42"), length: n.n, lenForm: 127}}, want: fail(1009)})
 	}
 	add(wsCase{cat: cat9, name: `"4ab" (FIN clear), then a continuation declaring 2^63-1 bytes`, item: 1, isolate: true,
-		send: []frame{first(opText, "4ab"), {op: opCont, fin: true, length: 1<<63 - 1, lenForm: 127}}, want: fail(1009)})
+		send: []frame{first(wsframe.OpText, "4ab"), {op: wsframe.OpContinuation, fin: true, length: 1<<63 - 1, lenForm: 127}}, want: fail(1009)})
 	add(wsCase{cat: cat9, name: `"4ab" (FIN clear), then a continuation declaring 2^64-1 bytes`, item: 1, isolate: true,
-		send: []frame{first(opText, "4ab"), {op: opCont, fin: true, length: 1<<64 - 1, lenForm: 127}}, want: fail(1009)})
+		send: []frame{first(wsframe.OpText, "4ab"), {op: wsframe.OpContinuation, fin: true, length: 1<<64 - 1, lenForm: 127}}, want: fail(1009)})
 	// A server that closes its socket with the client's bytes unread makes the kernel send a
 	// RST, which may destroy its close frame on the way; Node half-closes and reads on.
 	add(wsCase{cat: cat9, name: "binary frame of 2×maxPayload bytes, sent whole", item: 5,
@@ -472,7 +493,7 @@ func wsCases() []wsCase {
 	add(wsCase{cat: cat9, name: "a reserved opcode, then 200 kB of messages", item: 5,
 		send: append([]frame{{fin: true, op: 3}}, slices.Repeat([]frame{text(echoOf(1000))}, 200)...), want: fail(1002)})
 	add(wsCase{cat: cat9, name: "a message, then a frame over maxPayload, in one write", item: 4,
-		send: []frame{text(echo(`"first"`)), {fin: true, op: opText, payload: []byte("42"), length: maxPayload + 1}}, want: fail(1009, echo(`"first"`))})
+		send: []frame{text(echo(`"first"`)), {fin: true, op: wsframe.OpText, payload: []byte("42"), length: maxPayload + 1}}, want: fail(1009, echo(`"first"`))})
 	{
 		var fs []frame
 		var want []string
@@ -533,14 +554,15 @@ func TestWSCases(t *testing.T) {
 // runCase dials base, runs c, and returns what the client saw. An error means the case could
 // not run (the handshake failed), not an outcome.
 func runCase(base string, c wsCase) (outcome, error) {
-	deadline := time.Now().Add(caseWait)
-	conn, err := dialWS(base, deadline)
+	ctx, cancel := context.WithTimeout(context.Background(), caseWait)
+	defer cancel()
+	conn, err := wsConnected(ctx, base)
 	if err != nil {
 		return outcome{}, err
 	}
 	sentClose := false
 	for _, f := range c.send {
-		sentClose = sentClose || f.op == opClose
+		sentClose = sentClose || f.op == wsframe.OpClose
 	}
 	b := frames(c.send...)
 	if !sentClose && !c.noProbe {
@@ -557,7 +579,7 @@ func runCase(base string, c wsCase) (outcome, error) {
 			conn.write(b)
 		}
 	}()
-	defer func() { conn.nc.Close(); <-written }()
+	defer func() { conn.Close(); <-written }()
 
 	o := outcome{Messages: []string{}, End: "stalled"}
 	for {
@@ -572,11 +594,11 @@ func runCase(base string, c wsCase) (outcome, error) {
 			return o, nil
 		}
 		switch f.op {
-		case opText:
+		case wsframe.OpText:
 			switch {
 			case string(f.payload) == "2":
 				if !c.noPingReply && !sentClose {
-					conn.write(text("3").bytes())
+					conn.text("3")
 				}
 				continue
 			case string(f.payload) == probe:
@@ -585,16 +607,16 @@ func runCase(base string, c wsCase) (outcome, error) {
 				return o, nil
 			}
 			o.Messages = append(o.Messages, abbreviate(f.payload))
-		case opBinary:
+		case wsframe.OpBinary:
 			o.Messages = append(o.Messages, binMsg(f.payload))
-		case opPong:
+		case wsframe.OpPong:
 			o.Pongs = append(o.Pongs, abbreviate(f.payload))
-		case opClose:
+		case wsframe.OpClose:
 			o.Close = describeClose(f.payload)
 			reset := false
 			if !sentClose {
 				// Does the server wait for the client's close frame?
-				conn.nc.SetReadDeadline(time.Now().Add(closeGrace))
+				conn.SetReadDeadline(time.Now().Add(closeGrace))
 				_, err := io.Copy(io.Discard, conn.br)
 				o.AwaitsClose = isTimeout(err)
 				reset = isReset(err)
@@ -604,7 +626,7 @@ func runCase(base string, c wsCase) (outcome, error) {
 				}
 				conn.write(reply.bytes())
 			}
-			conn.nc.SetReadDeadline(time.Now().Add(endWait))
+			conn.SetReadDeadline(time.Now().Add(endWait))
 			_, err := io.Copy(io.Discard, conn.br)
 			switch {
 			case reset || isReset(err):

@@ -2,11 +2,15 @@
 
 package interop_test
 
+// A raw WebSocket client for the RFC 6455 case table (wscases_test.go) and the hostile-input
+// table (hostile_test.go): it writes whatever frames a row asks for, malformed ones included,
+// and reads the server's frames one by one or as whole messages. No WebSocket library would
+// let a client send what the tables send. It runs over rawConn (httpclient_test.go), so a
+// row's context bounds every read and write.
+
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"crypto/rand"
-	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -15,25 +19,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-	"time"
-	"unicode/utf8"
-)
 
-// A raw WebSocket client for the RFC 6455 case table: it writes whatever bytes a case asks
-// for, malformed ones included, and reads the server's frames one by one. No WebSocket
-// library would let a client send what the table sends.
-
-// WebSocket opcodes (RFC 6455 §5.2).
-const (
-	opCont   = 0x0
-	opText   = 0x1
-	opBinary = 0x2
-	opClose  = 0x8
-	opPing   = 0x9
-	opPong   = 0xa
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 // frame describes one client frame; the constructors below build the usual ones, and bytes()
@@ -48,13 +39,13 @@ type frame struct {
 	unmasked bool   // send without a mask (clients must mask)
 }
 
-// text, binary, ping, pong, closeFrame and cont build whole, masked frames.
-func text(p string) frame        { return frame{fin: true, op: opText, payload: []byte(p)} }
-func binaryFrame(p []byte) frame { return frame{fin: true, op: opBinary, payload: p} }
-func ping(p string) frame        { return frame{fin: true, op: opPing, payload: []byte(p)} }
-func pong(p string) frame        { return frame{fin: true, op: opPong, payload: []byte(p)} }
+// text, binaryFrame, ping, pong, closeFrame and cont build whole, masked frames.
+func text(p string) frame        { return frame{fin: true, op: wsframe.OpText, payload: []byte(p)} }
+func binaryFrame(p []byte) frame { return frame{fin: true, op: wsframe.OpBinary, payload: p} }
+func ping(p string) frame        { return frame{fin: true, op: wsframe.OpPing, payload: []byte(p)} }
+func pong(p string) frame        { return frame{fin: true, op: wsframe.OpPong, payload: []byte(p)} }
 func cont(p string, fin bool) frame {
-	return frame{fin: fin, op: opCont, payload: []byte(p)}
+	return frame{fin: fin, op: wsframe.OpContinuation, payload: []byte(p)}
 }
 
 // first is the first frame of a fragmented message (FIN clear).
@@ -67,7 +58,7 @@ func closeFrame(code uint16, reason string) frame {
 		p = binary.BigEndian.AppendUint16(nil, code)
 		p = append(p, reason...)
 	}
-	return frame{fin: true, op: opClose, payload: p}
+	return frame{fin: true, op: wsframe.OpClose, payload: p}
 }
 
 // bytes encodes f with a random masking key.
@@ -107,9 +98,8 @@ func (f frame) bytes() []byte {
 	var key [4]byte
 	rand.Read(key[:])
 	out = append(out, key[:]...)
-	for i, c := range f.payload {
-		out = append(out, c^key[i%4])
-	}
+	out = append(out, f.payload...)
+	wsframe.Mask(out[len(out)-len(f.payload):], binary.BigEndian.Uint32(key[:]))
 	return out
 }
 
@@ -130,97 +120,59 @@ type serverFrame struct {
 	payload []byte
 }
 
-// wsConn is one raw client connection, past its WebSocket and Socket.IO handshakes.
+// wsConn is one raw WebSocket connection, past its WebSocket handshake. Its writes are
+// serialised, so a goroutine may write a row's frames while another reads and answers pings;
+// reads belong to one goroutine.
 type wsConn struct {
-	nc net.Conn
-	br *bufio.Reader
+	*rawConn
+	// pongs, when set, answers Engine.IO pings ("2") inside readMsg.
+	pongs bool
 
-	wmu sync.Mutex // serialises writes: a case's bytes and the answers to the server's pings
+	wmu sync.Mutex // serialises writes: a row's bytes and the answers to the server's pings
 }
 
-// maxServerFrame bounds what the client accepts in one frame from a server.
-const maxServerFrame = 1 << 20
-
-// dialWS opens a WebSocket to base's Socket.IO path, and connects to the main namespace: it
-// reads the Engine.IO open packet, sends "40", and reads the CONNECT answer and the app's
-// "welcome" event. Everything is bounded by deadline.
-func dialWS(base string, deadline time.Time) (*wsConn, error) {
-	host := strings.TrimPrefix(base, "http://")
-	nc, err := net.DialTimeout("tcp", host, time.Until(deadline))
+// wsDial sends a WebSocket handshake for query with the extra header lines. It returns the
+// connection on a 101 with the right Sec-WebSocket-Accept, and the answer either way.
+func wsDial(ctx context.Context, base, query string, header ...string) (*wsConn, reply, error) {
+	c, err := dialRaw(ctx, base)
 	if err != nil {
-		return nil, err
+		return nil, reply{}, err
 	}
-	nc.SetDeadline(deadline)
 	var key [16]byte
 	rand.Read(key[:])
 	k := base64.StdEncoding.EncodeToString(key[:])
-	req := "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n" +
-		"Host: " + host + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: " + k + "\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := io.WriteString(nc, req); err != nil {
-		nc.Close()
-		return nil, err
+	h := append([]string{"Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: " + k, "Sec-WebSocket-Version: 13"}, header...)
+	if _, err := io.WriteString(c, rawRequest(base, "GET", query, h, "")); err != nil {
+		c.Close()
+		return nil, reply{}, err
 	}
-	c := &wsConn{nc: nc, br: bufio.NewReader(nc)}
-	resp, err := http.ReadResponse(c.br, nil)
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
+	r, err := c.readReply("GET")
+	if err != nil || r.status != http.StatusSwitchingProtocols {
+		c.Close()
+		return nil, r, err
 	}
-	h := sha1.Sum([]byte(k + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(h[:]) {
-		nc.Close()
-		return nil, fmt.Errorf("handshake: %s, Sec-WebSocket-Accept %q", resp.Status, resp.Header.Get("Sec-WebSocket-Accept"))
+	if got := r.header.Get("Sec-WebSocket-Accept"); got != wsframe.AcceptKey(k) {
+		c.Close()
+		return nil, r, fmt.Errorf("handshake: Sec-WebSocket-Accept %q", got)
 	}
-	step := func(want string) error {
-		for {
-			f, err := c.readFrame()
-			if err != nil {
-				return fmt.Errorf("waiting for %q: %w", want, err)
-			}
-			if f.op == opText && string(f.payload) == "2" {
-				c.write(text("3").bytes())
-				continue
-			}
-			if f.op != opText || !strings.HasPrefix(string(f.payload), want) {
-				return fmt.Errorf("waiting for %q: got opcode %d %q", want, f.op, f.payload)
-			}
-			return nil
-		}
-	}
-	if err := step("0{"); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	if err := c.write(text("40").bytes()); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	for _, want := range []string{`40{"sid":`, `42["welcome",`} {
-		if err := step(want); err != nil {
-			nc.Close()
-			return nil, err
-		}
-	}
-	return c, nil
+	return &wsConn{rawConn: c, pongs: true}, r, nil
 }
 
 // write writes b whole, serialised with the other writes.
-func (c *wsConn) write(b []byte) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	_, err := c.nc.Write(b)
+func (w *wsConn) write(b []byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	_, err := w.Write(b)
 	return err
 }
 
 // writeChunks writes b in writes of n bytes, serialised with the other writes as one unit.
-func (c *wsConn) writeChunks(b []byte, n int) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
+func (w *wsConn) writeChunks(b []byte, n int) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
 	for len(b) > 0 {
 		k := min(n, len(b))
-		if _, err := c.nc.Write(b[:k]); err != nil {
+		if _, err := w.Write(b[:k]); err != nil {
 			return err
 		}
 		b = b[k:]
@@ -228,10 +180,14 @@ func (c *wsConn) writeChunks(b []byte, n int) error {
 	return nil
 }
 
+// text and binary write one whole data frame.
+func (w *wsConn) text(s string) error   { return w.write(text(s).bytes()) }
+func (w *wsConn) binary(b []byte) error { return w.write(binaryFrame(b).bytes()) }
+
 // readFrame reads one frame from the server, which must not mask it.
-func (c *wsConn) readFrame() (serverFrame, error) {
+func (w *wsConn) readFrame() (serverFrame, error) {
 	var h [2]byte
-	if _, err := io.ReadFull(c.br, h[:]); err != nil {
+	if _, err := io.ReadFull(w.br, h[:]); err != nil {
 		return serverFrame{}, err
 	}
 	f := serverFrame{fin: h[0]&0x80 != 0, rsv: h[0] & 0x70, op: h[0] & 0x0f}
@@ -242,48 +198,146 @@ func (c *wsConn) readFrame() (serverFrame, error) {
 	switch n {
 	case 126:
 		var b [2]byte
-		if _, err := io.ReadFull(c.br, b[:]); err != nil {
+		if _, err := io.ReadFull(w.br, b[:]); err != nil {
 			return f, err
 		}
 		n = uint64(binary.BigEndian.Uint16(b[:]))
 	case 127:
 		var b [8]byte
-		if _, err := io.ReadFull(c.br, b[:]); err != nil {
+		if _, err := io.ReadFull(w.br, b[:]); err != nil {
 			return f, err
 		}
 		n = binary.BigEndian.Uint64(b[:])
 	}
-	if n > maxServerFrame {
+	if n > maxRead {
 		return f, fmt.Errorf("a frame of %d bytes from the server", n)
 	}
 	f.payload = make([]byte, n)
-	if _, err := io.ReadFull(c.br, f.payload); err != nil {
+	if _, err := io.ReadFull(w.br, f.payload); err != nil {
 		return f, err
 	}
 	return f, nil
 }
 
-// isReset reports whether err is the connection being reset by its peer.
-func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+// msg is one thing read from a WebSocket: a text or binary message, a close frame, or the end
+// of the connection.
+type msg struct {
+	op   byte
+	data []byte
+	code int   // close frames: the status code, 1005 when absent
+	err  error // the connection ended (EOF, reset) or the row's deadline passed
+}
 
-// isTimeout reports whether err is a read deadline passing.
+func (m msg) closed() bool { return m.op == wsframe.OpClose || m.err != nil }
+
+func (m msg) String() string {
+	switch {
+	case m.op == wsframe.OpClose:
+		return "close " + strconv.Itoa(m.code)
+	case errors.Is(m.err, io.EOF) || errors.Is(m.err, io.ErrUnexpectedEOF) || errors.Is(m.err, net.ErrClosed) || isReset(m.err):
+		return "EOF"
+	case m.err != nil:
+		if isTimeout(m.err) {
+			return "no answer"
+		}
+		return "error: " + m.err.Error()
+	case m.op == wsframe.OpBinary:
+		return fmt.Sprintf("binary(%d)", len(m.data))
+	}
+	return show(string(m.data))
+}
+
+// readMsg reads the next message, reassembling fragments, answering WebSocket pings and,
+// when w.pongs is set, Engine.IO pings. A close frame is answered with its status code.
+func (w *wsConn) readMsg() msg {
+	var data []byte
+	var op byte
+	for {
+		f, err := w.readFrame()
+		if err != nil {
+			return msg{err: err}
+		}
+		switch f.op {
+		case wsframe.OpPing:
+			w.write(pong(string(f.payload)).bytes())
+			continue
+		case wsframe.OpPong:
+			continue
+		case wsframe.OpClose:
+			code := 1005
+			if len(f.payload) >= 2 {
+				code = int(binary.BigEndian.Uint16(f.payload))
+			}
+			w.write(frame{fin: true, op: wsframe.OpClose, payload: f.payload[:min(len(f.payload), 2)]}.bytes())
+			return msg{op: wsframe.OpClose, code: code}
+		case wsframe.OpText, wsframe.OpBinary:
+			op = f.op
+		}
+		data = append(data, f.payload...)
+		if !f.fin {
+			continue
+		}
+		if op == wsframe.OpText && w.pongs && string(data) == "2" {
+			if err := w.text("3"); err != nil {
+				return msg{err: err}
+			}
+			data = nil
+			continue
+		}
+		return msg{op: op, data: data}
+	}
+}
+
+// wsOpen opens a WebSocket-only session and reads the open packet.
+func wsOpen(ctx context.Context, base string) (*wsConn, error) {
+	w, r, err := wsDial(ctx, base, "EIO=4&transport=websocket")
+	if err != nil {
+		return nil, err
+	}
+	if w == nil {
+		return nil, fmt.Errorf("websocket handshake: %v", r)
+	}
+	if m := w.readMsg(); !strings.HasPrefix(m.String(), "0{") {
+		w.Close()
+		return nil, fmt.Errorf("open packet: %v", m)
+	}
+	return w, nil
+}
+
+// wsConnected opens a WebSocket-only session and connects it to "/": after the open packet
+// it sends "40", and reads the CONNECT answer and then the app's "welcome" event, nothing
+// else in between but Engine.IO pings, which it answers.
+func wsConnected(ctx context.Context, base string) (*wsConn, error) {
+	w, err := wsOpen(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.text("40"); err != nil {
+		w.Close()
+		return nil, err
+	}
+	for _, want := range []string{`40{"sid":`, `42["welcome",`} {
+		m := w.readMsg()
+		if m.op != wsframe.OpText || !strings.HasPrefix(string(m.data), want) {
+			w.Close()
+			return nil, fmt.Errorf("after CONNECT, waiting for %q: %v", want, m)
+		}
+	}
+	return w, nil
+}
+
+// oversize sends a text message too big for the server while reading its answer: a server
+// may refuse the frame from its header and stop reading, so the write must not block the read.
+func (w *wsConn) oversize(s string) msg {
+	go w.text(s) // ends with an error once the connection closes, at the latest when the row ends
+	return w.readMsg()
+}
+
+// isReset reports whether err is the connection being reset by its peer, or a write to a
+// connection the peer has closed.
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// isTimeout reports whether err is a deadline passing.
 func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
-
-// abbreviate shows p whole when short, and by length and hash when long; invalid UTF-8 is
-// quoted.
-func abbreviate(p []byte) string {
-	if len(p) > 48 {
-		h := sha1.Sum(p)
-		return fmt.Sprintf("%s… (%d bytes, sha1 %x)", abbreviate(p[:32]), len(p), h[:4])
-	}
-	s := string(p)
-	if !isPrintableUTF8(p) {
-		s = fmt.Sprintf("%q", p)
-	}
-	return s
-}
-
-// isPrintableUTF8 reports whether p is valid UTF-8 without control characters.
-func isPrintableUTF8(p []byte) bool {
-	return utf8.Valid(p) && !bytes.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f })
-}
