@@ -517,7 +517,7 @@ func TestWSCases(t *testing.T) {
 		t.Run(fmt.Sprintf("%03d %s/%s", i+1, c.cat[:1], c.name), func(t *testing.T) {
 			t.Parallel()
 			hubBase := hubURL
-			var child *hubProcess
+			var child *childServer
 			if c.isolate {
 				child = startHubProcess(ctx, t)
 				hubBase = child.url
@@ -543,7 +543,7 @@ func TestWSCases(t *testing.T) {
 				t.Errorf("hub differs from Node:\n got %s\nwant %s", hub, wantHub)
 			}
 			if child != nil {
-				if crash := child.stop(); crash != "" {
+				if crash := crashed(child); crash != "" {
 					t.Errorf("the hub process crashed:\n%s", crash)
 				}
 			}
@@ -695,19 +695,9 @@ func collapse(ss []string) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// hubProcess is the app on hub in a child process: this test binary, running
-// TestWSCasesHubProcess.
-type hubProcess struct {
-	url    string
-	cmd    *exec.Cmd
-	stdin  io.Closer
-	stderr *bytes.Buffer
-	exited chan error
-	mu     sync.Mutex // guards stderr while the process runs
-}
-
-// startHubProcess starts a hub of its own for one row, and returns once it listens.
-func startHubProcess(ctx context.Context, t *testing.T) *hubProcess {
+// startHubProcess starts a hub of its own for one row, in a child process (this test binary,
+// running TestWSCasesHubProcess), and returns once it listens.
+func startHubProcess(ctx context.Context, t *testing.T) *childServer {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -715,49 +705,18 @@ func startHubProcess(ctx context.Context, t *testing.T) *hubProcess {
 	}
 	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestWSCasesHubProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "HUB_WSCASES_CHILD=1")
-	stdin, err := cmd.StdinPipe()
+	p, err := startChild(ctx, cmd)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("hub process: %v", err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &hubProcess{cmd: cmd, stdin: stdin, stderr: new(bytes.Buffer), exited: make(chan error, 1)}
-	cmd.Stderr = lockedWriter{&p.mu, p.stderr}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	port, err := readPort(ctx, stdout)
-	if err != nil {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("hub process: %v\n%s", err, p.stderr)
-	}
-	t.Cleanup(func() { p.stop() })
-	go func() {
-		io.Copy(io.Discard, stdout)
-		p.exited <- cmd.Wait()
-		close(p.exited)
-	}()
-	p.url = "http://127.0.0.1:" + port
+	t.Cleanup(func() { p.stop(nil, 10*time.Second) })
 	return p
 }
 
-// stop ends the process, and returns the start of its panic, if it crashed.
-func (p *hubProcess) stop() string {
-	p.stdin.Close()
-	var err error
-	select {
-	case err = <-p.exited:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		err = <-p.exited
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := p.stderr.String()
+// crashed stops p, and returns the start of its panic, if it crashed.
+func crashed(p *childServer) string {
+	err := p.stop(nil, 10*time.Second)
+	out := p.output()
 	if i := strings.Index(out, "panic:"); i >= 0 {
 		out = out[i:]
 		if len(out) > 2000 {
@@ -769,17 +728,6 @@ func (p *hubProcess) stop() string {
 		return fmt.Sprintf("exit: %v\n%s", err, out)
 	}
 	return ""
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (w lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.w.Write(p)
 }
 
 // TestWSCasesHubProcess is the child process of startHubProcess: it serves the app on hub
