@@ -335,16 +335,7 @@ var hostileRows = []hostileRow{
 				return "", err
 			}
 			defer w.Close()
-			w2, r, err := wsDial(ctx, base, "EIO=4&transport=websocket&sid="+sid)
-			if err != nil {
-				return "", err
-			}
-			if w2 == nil {
-				return r.String(), nil
-			}
-			defer w2.Close()
-			w2.pongs = false
-			return "101; " + w2.readMsg().String(), nil
+			return secondWebSocket(ctx, base, sid)
 		},
 	},
 	{
@@ -357,16 +348,7 @@ var hostileRows = []hostileRow{
 				return "", err
 			}
 			defer w.Close()
-			w2, r, err := wsDial(ctx, base, "EIO=4&transport=websocket&sid="+sid)
-			if err != nil {
-				return "", err
-			}
-			if w2 == nil {
-				return r.String(), nil
-			}
-			defer w2.Close()
-			w2.pongs = false
-			return "101; " + w2.readMsg().String(), nil
+			return secondWebSocket(ctx, base, sid)
 		}),
 	},
 	{
@@ -541,6 +523,22 @@ func wsHandshake(header ...string) func(context.Context, string) (string, error)
 	}
 }
 
+// secondWebSocket sends another WebSocket handshake for sid and says what the server
+// answers: its HTTP status, or 101 and the first thing read on the new socket, Engine.IO
+// pings left unanswered.
+func secondWebSocket(ctx context.Context, base, sid string) (string, error) {
+	w, r, err := wsDial(ctx, base, "EIO=4&transport=websocket&sid="+sid)
+	if err != nil {
+		return "", err
+	}
+	if w == nil {
+		return r.String(), nil
+	}
+	defer w.Close()
+	w.pongs = false
+	return "101; " + w.readMsg().String(), nil
+}
+
 // bigHeader sends a polling handshake carrying one header of n bytes, reading while it
 // writes: a server may answer and close before the request is all sent. Above 64 KB a refusal
 // may reach the client as a reset instead of its 431, so the two are one answer there.
@@ -555,7 +553,7 @@ func bigHeader(n int) func(context.Context, string) (string, error) {
 		go io.WriteString(c, req) // ends with an error when the server closes; c.Close ends it otherwise
 		r, err := c.readReply("GET")
 		switch {
-		case err != nil && (isReset(err) || err == io.EOF || err == io.ErrUnexpectedEOF):
+		case isDropped(err):
 			return "431 or reset", nil // the server closed before its answer was read
 		case err != nil:
 			return "", err
@@ -588,7 +586,7 @@ func slowBody(ctx context.Context, base string) (string, error) {
 		switch {
 		case err == nil:
 			done <- "answered " + r.String()
-		case isReset(err) || err == io.EOF || err == io.ErrUnexpectedEOF:
+		case isDropped(err):
 			done <- "dropped"
 		default:
 			done <- "held" // the deadline passed with the request still open
@@ -649,7 +647,7 @@ func concurrentPosts(ctx context.Context, base, sid string) (string, error) {
 			switch {
 			case err == nil:
 				answers <- r.String()
-			case isReset(err) || err == io.EOF || err == io.ErrUnexpectedEOF:
+			case isDropped(err):
 				answers <- "EOF"
 			default:
 				answers <- "no answer"

@@ -95,6 +95,12 @@ func (c *rawConn) readReply(method string) (reply, error) {
 	return reply{status: resp.StatusCode, header: resp.Header, body: string(b)}, err
 }
 
+// isDropped reports whether err is the server ending the connection before its answer was
+// all read: an EOF, or a reset.
+func isDropped(err error) bool {
+	return isReset(err) || err == io.EOF || err == io.ErrUnexpectedEOF
+}
+
 // rawRequest builds a request for path?query on base's host with the extra header lines and
 // body; a body gets a Content-Length unless a Content-Length or Transfer-Encoding line is given.
 func rawRequest(base, method, query string, header []string, body string) string {
