@@ -135,6 +135,50 @@ func afterFunc(ctx context.Context, f func()) (stop func() bool) {
 	return context.AfterFunc(ctx, f)
 }
 
+// closeLinger bounds how long a connection that sent its close frame waits for the client's
+// end (its close frame, then EOF) before the socket closes: closing at once, with the
+// client's bytes still coming, would have the client see a reset instead of the close frame.
+const closeLinger = time.Second
+
+// lingerMax bounds what is read and dropped while lingering.
+const lingerMax = 1 << 20
+
+// linger ends the close handshake the reading goroutine started or answered: once the close
+// frame is out it half-closes the socket (the client reads EOF after the close frame) and reads
+// and drops what the client still sends until EOF, for closeLinger and lingerMax bytes at
+// most. The caller ends the connection after.
+func (c *wsConn) linger() {
+	c.wmu.Lock()
+	sent := c.closeSent
+	if sent {
+		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+			c.nc.SetWriteDeadline(time.Now().Add(closeLinger))
+			cw.CloseWrite()
+		}
+	}
+	c.wmu.Unlock()
+	if !sent {
+		return
+	}
+	c.clearIdleDeadline()
+	if c.nc.SetReadDeadline(time.Now().Add(closeLinger)) != nil {
+		return
+	}
+	c.r, c.w = 0, 0
+	var one [512]byte
+	b := one[:]
+	if c.buf != nil {
+		b = *c.buf
+	}
+	for total := 0; total < lingerMax; {
+		n, err := c.nc.Read(b)
+		total += n
+		if err != nil {
+			return
+		}
+	}
+}
+
 // sessionEnded runs when the session has finished. A connection parked in the poller has no
 // goroutine to notice: this one takes it over and ends it. Otherwise closing the socket
 // releases the reading goroutine, which ends the connection.
@@ -143,6 +187,7 @@ func (c *wsConn) sessionEnded() {
 	c.ending = true // the connection is not parked again
 	parked := c.parked
 	c.parked = false // if it was, it is ours now
+	lingering := c.lingering
 	c.mu.Unlock()
 	if parked {
 		// Armed in the poller: unregistered before the socket closes. (Not parked, the
@@ -152,7 +197,9 @@ func (c *wsConn) sessionEnded() {
 		c.end()
 		return
 	}
-	c.nc.Close()
+	if !lingering { // else the reading goroutine ends the connection within closeLinger
+		c.nc.Close()
+	}
 }
 
 // begin runs the probe exchange if the request upgrades a session, and has the session start
@@ -210,18 +257,35 @@ func (c *wsConn) next(err error) bool {
 		op, data, err = c.readMessage()
 	}
 	if err != nil {
+		var code uint16
+		closed := false // by the client's close frame, which control answered
 		switch {
 		case s.Context().Err() != nil: // the session ended first
+			return false
 		case errors.Is(err, errTooBig):
-			c.writeClose(closeTooBig)
-			s.Fail(ErrTooLarge)
+			code, err = closeTooBig, ErrTooLarge
 		case errors.Is(err, errProtocol):
-			c.writeClose(closeProtocolError)
-			s.Fail(err)
+			code = closeProtocolError
+		case errors.Is(err, errBadUTF8):
+			code = closeInvalidData
 		default:
 			// A close frame, or the connection dropped without one: Node calls both
 			// "transport close".
-			s.Fail(fmt.Errorf("%w: %v", ErrPeerClosed, err))
+			closed = errors.As(err, new(closeError))
+			err = fmt.Errorf("%w: %v", ErrPeerClosed, err)
+		}
+		if code != 0 {
+			c.writeClose(code)
+		}
+		linger := code != 0 || closed
+		if linger {
+			c.mu.Lock()
+			c.lingering = true // the session's end leaves the socket to linger
+			c.mu.Unlock()
+		}
+		s.Fail(err)
+		if linger {
+			c.linger()
 		}
 		return false
 	}
@@ -267,7 +331,9 @@ type wsConn struct {
 	writers sync.WaitGroup // running writers
 	ending  bool           // the connection is ending: it is not parked again
 	parked  bool           // the connection waits in the poller, without a goroutine
-	pollID  uint64         // the connection's id in the poller; 0 while not registered
+	// lingering: the reading goroutine ends the close handshake (see linger)
+	lingering bool
+	pollID    uint64 // the connection's id in the poller; 0 while not registered
 }
 
 // writeBatch writes b, frames whole, in one Write; closing marks it as ending with the close
@@ -396,6 +462,7 @@ var batchPool = sync.Pool{New: func() any { return new([]byte) }}
 const (
 	closeNormal        = 1000
 	closeProtocolError = 1002
+	closeInvalidData   = 1007
 	closeTooBig        = 1009
 )
 

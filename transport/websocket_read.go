@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/hubkit/hub/internal/wsframe"
 )
@@ -13,6 +14,7 @@ import (
 var (
 	errProtocol = errors.New("engine.io: websocket protocol error")
 	errTooBig   = errors.New("engine.io: websocket message exceeds maxPayload")
+	errBadUTF8  = errors.New("engine.io: websocket text is not valid UTF-8")
 )
 
 // readBufSize is the size of the pooled read buffers.
@@ -42,23 +44,26 @@ func (c *wsConn) release() {
 	}
 }
 
-// readMessage reads the next data message, whole: its opcode (wsframe.OpText or wsframe.OpBinary) and its
-// unmasked payload, which the caller owns. It answers pings on the way, and a close frame
-// with a close frame, then returns an error. A message larger than c.limit is errTooBig, a
-// frame RFC 6455 does not allow from a client errProtocol.
+// readMessage reads the next data message, whole: its opcode (wsframe.OpText or
+// wsframe.OpBinary) and its unmasked payload, which the caller owns. It answers pings on the
+// way, and a close frame with a close frame, then returns an error. A message larger than
+// c.limit is errTooBig, a frame RFC 6455 does not allow from a client errProtocol, text that
+// is not UTF-8 errBadUTF8 — found as early as the fragment that breaks it, as ws and
+// Autobahn's "fail fast" cases expect.
 func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
+	checked := 0 // msg[:checked] is valid UTF-8, for a text message
 	for {
 		if err := c.fill(2); err != nil {
 			return 0, nil, err
 		}
 		b := *c.buf
 		b0, b1 := b[c.r], b[c.r+1]
-		fin, opcode, n := b0&0x80 != 0, b0&0x0f, int64(b1&0x7f)
+		fin, opcode, n7 := b0&0x80 != 0, b0&0x0f, b1&0x7f
 		if b0&0x70 != 0 || b1&0x80 == 0 { // no extension negotiated; client frames are masked
 			return 0, nil, errProtocol
 		}
 		hlen := 6
-		switch n {
+		switch n7 {
 		case 126:
 			hlen += 2
 		case 127:
@@ -69,17 +74,15 @@ func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
 		}
 		b = *c.buf
 		h := b[c.r : c.r+hlen]
-		switch n {
+		n := uint64(n7)
+		switch n7 {
 		case 126:
-			n = int64(binary.BigEndian.Uint16(h[2:]))
+			n = uint64(binary.BigEndian.Uint16(h[2:]))
 		case 127:
-			n = int64(binary.BigEndian.Uint64(h[2:]))
+			n = binary.BigEndian.Uint64(h[2:])
 		}
 		key := binary.BigEndian.Uint32(h[hlen-4:])
 		c.r += hlen
-		if n < 0 {
-			return 0, nil, errProtocol
-		}
 		if opcode >= wsframe.OpClose { // a control frame: whole, at most 125 bytes
 			if !fin || n > 125 {
 				return 0, nil, errProtocol
@@ -102,7 +105,9 @@ func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
 		default: // an unknown opcode, a continuation of nothing, a message inside a message
 			return 0, nil, errProtocol
 		}
-		if int64(len(msg))+n > c.limit {
+		// Compared without adding: a 64-bit length near 2^63 must not wrap the total. Any
+		// length past the limit is 1009, as in ws (which refuses lengths past 2^53 the same way).
+		if c.limit < 0 || n > uint64(c.limit)-uint64(len(msg)) {
 			return 0, nil, errTooBig
 		}
 		start := len(msg)
@@ -115,10 +120,39 @@ func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
 			return 0, nil, err
 		}
 		wsframe.Mask(msg[start:], key)
+		if op == wsframe.OpText {
+			var ok bool
+			if checked, ok = validUTF8(msg, checked, fin); !ok {
+				return 0, nil, errBadUTF8
+			}
+		}
 		if fin {
 			return op, msg, nil
 		}
 	}
+}
+
+// validUTF8 checks p[from:] for UTF-8, where p[:from] was found valid before. Unless final,
+// p may end inside a character whose bytes so far can still make a valid one: the bytes from
+// that character on are left to the next call, from the offset returned.
+func validUTF8(p []byte, from int, final bool) (next int, ok bool) {
+	end := len(p)
+	if !final {
+		// Back up to the start of the last character, if it may be incomplete (at most 3
+		// bytes; utf8.FullRune is false only for a prefix that can still be valid).
+		for i := len(p) - 1; i >= from && i >= len(p)-3; i-- {
+			if p[i] < 0x80 {
+				break
+			}
+			if p[i] >= 0xc0 {
+				if !utf8.FullRune(p[i:]) {
+					end = i
+				}
+				break
+			}
+		}
+	}
+	return end, utf8.Valid(p[from:end])
 }
 
 // closeError is what readMessage returns for a close frame from the client.
@@ -129,7 +163,8 @@ func (e closeError) Error() string {
 }
 
 // control handles a control frame: a ping is answered with a pong, a close frame with a
-// close frame (the closeError returned ends the read loop).
+// close frame carrying the client's status and reason, as ws does (the closeError returned
+// ends the read loop).
 func (c *wsConn) control(opcode byte, p []byte) error {
 	switch opcode {
 	case wsframe.OpPing:
@@ -148,21 +183,22 @@ func (c *wsConn) control(opcode byte, p []byte) error {
 			if !validCloseCode(code) {
 				return errProtocol
 			}
+			if !utf8.Valid(p[2:]) {
+				return errBadUTF8
+			}
 		}
-		reply := uint16(closeNormal)
-		if code != 1005 {
-			reply = uint16(code)
-		}
-		c.writeClose(reply)
+		var b [2 + 125]byte
+		c.writeBatch(append(wsframe.AppendHeader(b[:0], wsframe.OpClose, len(p)), p...), true)
 		return closeError{code}
 	}
 	return errProtocol
 }
 
-// validCloseCode reports whether a close frame may carry code (RFC 6455 §7.4).
+// validCloseCode reports whether a close frame may carry code: RFC 6455 §7.4 and the IANA
+// registry (1012–1014 included), as ws's isValidStatusCode.
 func validCloseCode(code int) bool {
 	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011:
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014:
 		return true
 	}
 	return code >= 3000 && code <= 4999

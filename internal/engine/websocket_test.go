@@ -21,8 +21,10 @@ import (
 // to it, over a plain TCP connection and over one that hides its socket (as a TLS connection
 // does), which the transport reads through net.Conn instead.
 
-// plainConn hides the net.Conn's syscall.Conn.
+// plainConn hides the net.Conn's syscall.Conn. It half-closes, as a TLS connection does.
 type plainConn struct{ net.Conn }
+
+func (c plainConn) CloseWrite() error { return c.Conn.(*net.TCPConn).CloseWrite() }
 
 type plainListener struct{ net.Listener }
 
@@ -72,6 +74,12 @@ func frame(fin bool, op byte, payload string) []byte {
 		b = append(b, payload[i]^key[i&3])
 	}
 	return b
+}
+
+// bigHeader is the masked header of a frame (FIN set, opcode op) declaring a 64-bit length n;
+// no payload follows.
+func bigHeader(op byte, n uint64) []byte {
+	return append(binary.BigEndian.AppendUint64([]byte{0x80 | op, 0x80 | 127}, n), 1, 2, 3, 4)
 }
 
 func closePayload(code uint16) string { return string([]byte{byte(code >> 8), byte(code)}) }
@@ -207,12 +215,12 @@ func TestWebSocketClientFrames(t *testing.T) {
 	}, {
 		name:   "a close frame with a status",
 		then:   frame(true, 8, closePayload(1001)+"bye"),
-		want:   [][2]string{{"\x08", closePayload(1001)}},
+		want:   [][2]string{{"\x08", closePayload(1001) + "bye"}}, // echoed, as ws does
 		reason: engine.ReasonTransportClose, eof: true,
 	}, {
 		name:   "a close frame without a status",
 		then:   frame(true, 8, ""),
-		want:   [][2]string{{"\x08", closePayload(1000)}},
+		want:   [][2]string{{"\x08", ""}}, // ws answers with no status either
 		reason: engine.ReasonTransportClose, eof: true,
 	}, {
 		name:   "an unmasked frame",
@@ -233,6 +241,77 @@ func TestWebSocketClientFrames(t *testing.T) {
 		name:   "a message over maxPayload",
 		then:   append(frame(false, 1, "4"+strings.Repeat("x", 60)), frame(true, 0, strings.Repeat("x", 40))...),
 		want:   [][2]string{{"\x08", closePayload(1009)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		// 23 bytes that ended the process: the running total of a 64-bit length near 2^63
+		// wrapped around.
+		name:   "a continuation whose length overflows the total",
+		then:   append(frame(false, 1, "4ab"), bigHeader(0, 1<<63-2)...),
+		want:   [][2]string{{"\x08", closePayload(1009)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a length with its top bit set",
+		then:   bigHeader(1, 1<<64-1),
+		want:   [][2]string{{"\x08", closePayload(1009)}}, // ws: 1009 past 2^53
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a frame over maxPayload, refused before its payload",
+		then:   bigHeader(2, 1<<40),
+		want:   [][2]string{{"\x08", closePayload(1009)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name: "UTF-8 split across fragments",
+		then: bytes.Join([][]byte{frame(false, 1, "4\xe2"), frame(false, 0, "\x82"), frame(true, 0, "\xac\xf0\x9f\x98\x80")}, nil),
+		want: [][2]string{{"\x01", "4\u20ac\U0001F600"}},
+	}, {
+		name:   "invalid UTF-8, early in a message that never ends",
+		then:   frame(false, 1, "4\xf4\x90"), // past U+10FFFF from its second byte
+		want:   [][2]string{{"\x08", closePayload(1007)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "a close reason that is not UTF-8",
+		then:   frame(true, 8, closePayload(1000)+"\xff"),
+		want:   [][2]string{{"\x08", closePayload(1007)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "close code 1012",
+		then:   frame(true, 8, closePayload(1012)),
+		want:   [][2]string{{"\x08", closePayload(1012)}},
+		reason: engine.ReasonTransportClose, eof: true,
+	}, {
+		name:   "close code 1014 with a reason",
+		then:   frame(true, 8, closePayload(1014)+"gateway \u00e9"),
+		want:   [][2]string{{"\x08", closePayload(1014) + "gateway \u00e9"}},
+		reason: engine.ReasonTransportClose, eof: true,
+	}, {
+		name:   "close code 1015",
+		then:   frame(true, 8, closePayload(1015)),
+		want:   [][2]string{{"\x08", closePayload(1002)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "invalid UTF-8: overlong",
+		then:   frame(true, 1, "4\xc0\xaf"),
+		want:   [][2]string{{"\x08", closePayload(1007)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "invalid UTF-8: a surrogate",
+		then:   frame(true, 1, "4\xed\xa0\x80"),
+		want:   [][2]string{{"\x08", closePayload(1007)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "invalid UTF-8: above U+10FFFF",
+		then:   frame(true, 1, "4\xf4\x90\x80\x80"),
+		want:   [][2]string{{"\x08", closePayload(1007)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "invalid UTF-8: truncated at the end",
+		then:   frame(true, 1, "4a\xe2\x82"),
+		want:   [][2]string{{"\x08", closePayload(1007)}},
+		reason: engine.ReasonTransportError, eof: true,
+	}, {
+		name:   "invalid UTF-8: 0xfe and 0xff",
+		then:   frame(true, 1, "4\xfe\xff"),
+		want:   [][2]string{{"\x08", closePayload(1007)}},
 		reason: engine.ReasonTransportError, eof: true,
 	}, {
 		name:   "a bad packet",
@@ -470,5 +549,72 @@ func TestWebSocketIdleManySend(t *testing.T) {
 			expectFrame(t, br, 1, fmt.Sprintf("4m%d.%d", i, round))
 		}
 		wantIdle(t, n)
+	}
+}
+
+// recorder records the messages its sessions receive, in order.
+type recorder struct{ msgs chan string }
+
+func (r recorder) Open(s *engine.Session) engine.Conn { return r }
+func (r recorder) Message(p engine.Packet)            { r.msgs <- string(p.Data) }
+func (r recorder) Closed(engine.Reason, error)        { close(r.msgs) }
+
+// Messages that came whole before a bad frame, in the same read, are delivered first; then
+// the connection fails (as in ws).
+func TestWebSocketMessagesBeforeBadFrame(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		rec := recorder{make(chan string, 8)}
+		srv := engine.NewServer(rec, &engine.Options{PingInterval: time.Hour})
+		ts := httptest.NewUnstartedServer(srv)
+		if plain {
+			ts.Listener = plainListener{ts.Listener}
+		}
+		ts.Start()
+		c, br := rawWS(t, ts, nil)
+		if op, p := readFrame(t, br); op != 1 || p[0] != '0' {
+			t.Fatalf("open packet: %#x %q", op, p)
+		}
+		bad := []byte{0x81, 2, '4', 'x'} // unmasked
+		if _, err := c.Write(bytes.Join([][]byte{frame(true, 1, "4one"), frame(true, 1, "4two"), bad}, nil)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for m := range rec.msgs {
+			got = append(got, m)
+		}
+		if strings.Join(got, ",") != "one,two" {
+			t.Fatalf("plain=%v: delivered %q; want one, two", plain, got)
+		}
+		expectFrame(t, br, 8, closePayload(1002))
+		expectEOF(t, br)
+		c.Close() // the server, lingering for the client's end, sees it
+		srv.Close()
+		ts.Close()
+	}
+}
+
+// A connection failed while the client is still sending ends with the close frame and a
+// clean end of stream, not a reset that would lose the close frame: the server half-closes
+// and drops what still comes, for a while.
+func TestWebSocketCloseWithoutReset(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		ts, e := newRawServer(t, &engine.Options{PingInterval: time.Hour, MaxPayload: 100}, plain)
+		c, br := rawWS(t, ts, nil)
+		if op, p := readFrame(t, br); op != 1 || p[0] != '0' {
+			t.Fatalf("open packet: %#x %q", op, p)
+		}
+		const n = 256 << 10
+		msg := frame(true, 1, strings.Repeat("x", n))
+		wrote := make(chan error, 1)
+		go func() {
+			_, err := c.Write(msg)
+			wrote <- err
+		}()
+		expectFrame(t, br, 8, closePayload(1009))
+		if err := <-wrote; err != nil {
+			t.Fatalf("plain=%v: writing: %v", plain, err)
+		}
+		expectEOF(t, br)
+		expectReason(t, e, engine.ReasonTransportError)
 	}
 }
