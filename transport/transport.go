@@ -7,7 +7,9 @@ package transport
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 )
@@ -87,6 +89,11 @@ type Session interface {
 	// AbortUpgrade abandons the upgrade; the session stays on its old transport.
 	AbortUpgrade()
 	Context() context.Context
+	// WriteTimeout bounds one blocking write to the client: one that takes longer fails the
+	// session (the client does not read). It is derived from the heartbeat settings.
+	WriteTimeout() time.Duration
+	// Logger receives the transport's logs (a panic recovered on a connection).
+	Logger() *slog.Logger
 }
 
 // Errors shared by the engine and the transports.
