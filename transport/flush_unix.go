@@ -78,10 +78,23 @@ func (f *flushQueue) run() {
 	// As writeLoop: let whoever woke us (a broadcast, most likely) queue more first.
 	runtime.Gosched()
 	for c := f.pop(); c != nil; c = f.pop() {
-		if c.flush() {
+		if f.visit(c) {
 			f.requeue(c)
 		}
 	}
+}
+
+// visit is c.flush, with a panic (in the session, most likely) turned into the end of c
+// alone: the flusher goes on with the other connections.
+func (f *flushQueue) visit(c *wsConn) (again bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			again = false
+			c.panicked("writing", r)
+			c.writers.Done()
+		}
+	}()
+	return c.flush()
 }
 
 // flush writes one batch of c's, from a flusher. It reports whether c is to be visited again;
@@ -141,10 +154,13 @@ func (c *wsConn) flushed(pkts []packet.Packet, closed bool, err error) bool {
 // may cut in); without, it has not started writing b, and waits for wmu.
 func (c *wsConn) writeRest(b batch, n int, pkts []packet.Packet, locked bool) {
 	defer c.writers.Done()
+	defer c.recoverOther("writing")
 	var err error
 	if locked {
-		_, err = c.nc.Write(b.buf[n:])
-		c.wmu.Unlock()
+		func() {
+			defer c.wmu.Unlock()
+			_, err = c.nc.Write(b.buf[n:])
+		}()
 	} else {
 		err = c.writeBatch(b.buf, b.closed)
 	}

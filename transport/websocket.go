@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -75,6 +76,7 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 
 // run is the connection's first reading goroutine: the probe exchange, then the read loop.
 func (c *wsConn) run(probeTimeout time.Duration) {
+	defer c.recoverReader()
 	// The connection lives as long as the session, not the request: when the session
 	// finishes, whatever is blocked on the connection is released by closing it, and a
 	// connection parked in the poller is ended there and then.
@@ -92,6 +94,7 @@ func (c *wsConn) run(probeTimeout time.Duration) {
 // once the socket is readable. It waits for the client's next bytes in this frame, so that a
 // goroutine waiting here has a shallow stack, one the runtime shrinks to its minimum.
 func (c *wsConn) loop() {
+	defer c.recoverReader()
 	for {
 		var err error
 		if c.r == c.w {
@@ -111,6 +114,7 @@ func (c *wsConn) loop() {
 // request. It runs once, in the goroutine that owns the reading side — the reading goroutine,
 // or, for a connection parked in the poller, the one that saw the session end.
 func (c *wsConn) end() {
+	c.endStarted = true
 	c.mu.Lock()
 	c.ending = true
 	c.mu.Unlock()
@@ -123,6 +127,45 @@ func (c *wsConn) end() {
 	c.writers.Wait()
 	c.release()
 	c.done()
+}
+
+// recoverReader, deferred by the reading goroutine, turns a panic there (a session's
+// handler, a bug) into the end of the connection, logged with its stack: one connection never
+// takes the process down.
+func (c *wsConn) recoverReader() {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.panicked("reading", r)
+	if !c.endStarted { // else end itself panicked: what is left of it cannot be trusted
+		c.end()
+	}
+}
+
+// recoverOther, deferred by the connection's other goroutines (writeLoop, writeRest,
+// sessionEnded), is recoverReader's counterpart: the session fails, and the socket closes,
+// which ends the connection.
+func (c *wsConn) recoverOther(where string) {
+	if r := recover(); r != nil {
+		c.panicked(where, r)
+	}
+}
+
+// panicked logs a panic recovered in one of the connection's goroutines, fails the session
+// and closes the socket, so that the reading goroutine, wherever it waits, ends the connection.
+func (c *wsConn) panicked(where string, r any) {
+	stack := debug.Stack()
+	func() {
+		defer func() { recover() }() // the session may be what panics
+		c.s.Logger().Error("engine.io: panic on a websocket connection; closing it",
+			"while", where, "panic", r, "stack", string(stack))
+	}()
+	func() {
+		defer func() { recover() }()
+		c.s.Fail(fmt.Errorf("engine.io: panic %s a websocket connection: %v", where, r))
+	}()
+	c.nc.Close()
 }
 
 // afterFunc is context.AfterFunc(ctx, f) without the context package's own registration
@@ -183,6 +226,7 @@ func (c *wsConn) linger() {
 // goroutine to notice: this one takes it over and ends it. Otherwise closing the socket
 // releases the reading goroutine, which ends the connection.
 func (c *wsConn) sessionEnded() {
+	defer c.recoverOther("ending")
 	c.mu.Lock()
 	c.ending = true // the connection is not parked again
 	parked := c.parked
@@ -326,6 +370,8 @@ type wsConn struct {
 
 	pkts []packet.Packet // the array of the last batch, kept between a flusher's visits
 
+	endStarted bool // end has run; the reading goroutine's
+
 	mu      sync.Mutex     // guards what follows
 	stopped bool           // the reading side has ended: no writer starts
 	writers sync.WaitGroup // running writers
@@ -378,6 +424,7 @@ func (c *wsConn) ready() {
 // packets. A server frame is unmasked, its header two to ten bytes.
 func (c *wsConn) writeLoop() {
 	defer c.writers.Done()
+	defer c.recoverOther("writing")
 	// Let whoever woke us queue more first — a broadcast is waking every session's writer in
 	// turn: the writers then take batches, not one packet each, and each batch is one
 	// write(2). Measured in BENCHMARKS.md: server CPU per delivered broadcast message
