@@ -68,8 +68,20 @@ func (f *flushQueue) pop() *wsConn {
 	c := f.q[f.head]
 	f.q[f.head] = nil
 	f.head++
+	if f.head >= compactAfter && f.head*2 >= len(f.q) {
+		// The queue may never drain (connections requeued as fast as they are taken): move
+		// what waits to the front, or the array would grow by every visit. Half of it at
+		// least was taken, so the copies cost O(1) a visit.
+		n := copy(f.q, f.q[f.head:])
+		clear(f.q[n:])
+		f.q, f.head = f.q[:n], 0
+	}
 	return c
 }
+
+// compactAfter is how many taken entries the queue lets pile up at its front before it
+// compacts (see pop).
+const compactAfter = 1024
 
 // maxKeptQueue bounds the queue array kept while no flusher runs.
 const maxKeptQueue = 4096
@@ -159,7 +171,9 @@ func (c *wsConn) writeRest(b batch, n int, pkts []packet.Packet, locked bool) {
 	if locked {
 		func() {
 			defer c.wmu.Unlock()
+			c.setWriteDeadline()
 			_, err = c.nc.Write(b.buf[n:])
+			c.clearWriteDeadline()
 		}()
 	} else {
 		err = c.writeBatch(b.buf, b.closed)

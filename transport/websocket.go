@@ -69,7 +69,7 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	}
 	// coder/websocket got a stand-in for the connection (see handoff): its Conn is done.
 	wc.CloseNow()
-	c := &wsConn{nc: h.conn, s: s, limit: s.MaxPayload(), done: s.Detach()}
+	c := &wsConn{nc: h.conn, s: s, limit: s.MaxPayload(), writeTimeout: s.WriteTimeout(), done: s.Detach()}
 	c.start(h.pending)
 	go c.run(t.UpgradeTimeout)
 }
@@ -364,6 +364,9 @@ type wsConn struct {
 
 	wmu       sync.Mutex // serialises writes: batches, pongs, close frames
 	closeSent bool       // nothing is written after the close frame; guarded by wmu
+	// writeBy is the write deadline set, in Unix nanoseconds, 0 if none; guarded by wmu.
+	writeBy      int64
+	writeTimeout time.Duration // bounds a blocking write (Session.WriteTimeout)
 
 	done func()      // ends the request (Session.Detach)
 	stop func() bool // unregisters sessionEnded from the session's context
@@ -391,8 +394,37 @@ func (c *wsConn) writeBatch(b []byte, closing bool) error {
 		return nil
 	}
 	c.closeSent = closing
+	c.setWriteDeadline()
 	_, err := c.nc.Write(b)
+	c.clearWriteDeadline()
 	return err
+}
+
+// setWriteDeadline bounds the blocking write about to start (wmu held): a client that does not
+// read fails within the session's WriteTimeout. On a raw socket the deadline is cleared after
+// the write, as the flushers' writes must not find it expired. Elsewhere every write blocks
+// and the deadline stays, moved only once half of it has passed: a busy connection pays for
+// it once in a while, not per write.
+func (c *wsConn) setWriteDeadline() {
+	if c.writeTimeout <= 0 {
+		return
+	}
+	now := time.Now()
+	if c.raw == nil && c.writeBy != 0 && now.UnixNano() < c.writeBy-int64(c.writeTimeout/2) {
+		return
+	}
+	by := now.Add(c.writeTimeout)
+	if c.nc.SetWriteDeadline(by) == nil {
+		c.writeBy = by.UnixNano()
+	}
+}
+
+// clearWriteDeadline clears what setWriteDeadline set on a raw socket (wmu held).
+func (c *wsConn) clearWriteDeadline() {
+	if c.raw != nil && c.writeBy != 0 {
+		c.nc.SetWriteDeadline(time.Time{})
+		c.writeBy = 0
+	}
 }
 
 // writeClose writes a close frame with code, unless one was written.

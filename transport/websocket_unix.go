@@ -11,10 +11,18 @@ import (
 	"time"
 )
 
-// rawConn returns the connection's syscall.RawConn, or nil if it has none (a TLS connection).
+// rawConn returns the connection's syscall.RawConn if it is a plain socket, or nil. Only a
+// *net.TCPConn or *net.UnixConn itself qualifies: a type that wraps one (a TLS connection, a
+// PROXY-protocol connection, a byte counter) may hold bytes of its own or transform them, so
+// it is read and written through its own methods.
 func rawConn(nc net.Conn) syscall.RawConn {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+	var sc syscall.Conn
+	switch nc := nc.(type) {
+	case *net.TCPConn:
+		sc = nc
+	case *net.UnixConn:
+		sc = nc
+	default:
 		return nil
 	}
 	rc, err := sc.SyscallConn()

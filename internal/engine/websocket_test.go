@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,6 +85,10 @@ func bigHeader(op byte, n uint64) []byte {
 
 func closePayload(code uint16) string { return string([]byte{byte(code >> 8), byte(code)}) }
 
+// requestWS is the handshake request rawWS sends.
+const requestWS = "GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+
 // rawWS sends the handshake request and then extra in one write, and returns the
 // connection, positioned after the 101 response.
 func rawWS(t *testing.T, ts *httptest.Server, extra []byte) (net.Conn, *bufio.Reader) {
@@ -94,9 +99,7 @@ func rawWS(t *testing.T, ts *httptest.Server, extra []byte) (net.Conn, *bufio.Re
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	req := "GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-	if _, err := c.Write(append([]byte(req), extra...)); err != nil {
+	if _, err := c.Write(append([]byte(requestWS), extra...)); err != nil {
 		t.Fatal(err)
 	}
 	br := bufio.NewReader(c)
@@ -616,5 +619,103 @@ func TestWebSocketCloseWithoutReset(t *testing.T) {
 		}
 		expectEOF(t, br)
 		expectReason(t, e, engine.ReasonTransportError)
+	}
+}
+
+// countingConn wraps a *net.TCPConn, as a PROXY-protocol listener or a byte counter does: it
+// is a syscall.Conn through the embedded connection, but its bytes must go through its methods.
+type countingConn struct {
+	*net.TCPConn
+	read, written *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.TCPConn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	n, err := c.TCPConn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+type countingListener struct {
+	net.Listener
+	read, written atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c.(*net.TCPConn), &l.read, &l.written}, nil
+}
+
+// A connection that wraps a socket is read and written through its own methods, never
+// through the socket underneath: every byte is seen by the wrapper.
+func TestWebSocketWrappedConn(t *testing.T) {
+	srv := engine.NewServer(&echo{}, &engine.Options{PingInterval: time.Hour})
+	ts := httptest.NewUnstartedServer(srv)
+	ln := &countingListener{Listener: ts.Listener}
+	ts.Listener = ln
+	ts.Start()
+	defer ts.Close()
+	defer srv.Close()
+	c, br := rawWS(t, ts, frame(true, 1, "4hello"))
+	sent := int64(len(requestWS) + len(frame(true, 1, "4hello"))) // by the client
+	for _, want := range []string{"0", "4hello"} {
+		op, p := readFrame(t, br)
+		if op != 1 || !strings.HasPrefix(p, want) {
+			t.Fatalf("got frame %#x %q; want %q", op, p, want)
+		}
+	}
+	msg := frame(true, 1, "4again")
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	sent += int64(len(msg))
+	expectFrame(t, br, 1, "4again")
+	waitFor(t, "the wrapper to see every byte the client sent", func() bool { return ln.read.Load() == sent })
+}
+
+// A client that reads nothing, while it keeps its session alive (it answers pings without
+// reading them), is dropped once a write has waited for it longer than the heartbeat allows:
+// a write never blocks for ever.
+func TestWebSocketClientThatNeverReads(t *testing.T) {
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
+			opts := &engine.Options{PingInterval: 100 * time.Millisecond, PingTimeout: time.Second, MaxQueuedBytes: 256 << 20}
+			ts, e := newRawServer(t, opts, plain)
+			c, _ := rawWS(t, ts, nil)
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetReadBuffer(4096)
+			}
+			s := e.last()
+			stop := make(chan struct{})
+			defer close(stop)
+			go func() { // pongs, blindly, faster than the pings come
+				pong := frame(true, 1, "3")
+				tick := time.NewTicker(20 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+						if _, err := c.Write(pong); err != nil {
+							return
+						}
+					}
+				}
+			}()
+			big := engine.Packet{Type: engine.Message, Data: bytes.Repeat([]byte{'x'}, 32<<20), Binary: true}
+			if err := s.Send(big); err != nil {
+				t.Fatal(err)
+			}
+			expectReason(t, e, engine.ReasonTransportError)
+		})
 	}
 }
