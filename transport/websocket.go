@@ -1,8 +1,6 @@
 package transport
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,9 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/ws"
 	"github.com/hubkit/hub/internal/wsframe"
 )
 
@@ -40,8 +37,8 @@ func (WebSocket) Accepts(r *http.Request) bool {
 	return r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
-// Serve completes the WebSocket handshake (coder/websocket's Accept), then takes the
-// connection over from net/http and returns: a goroutine of the connection's own reads frames,
+// Serve completes the WebSocket handshake (internal/ws.Upgrade), which takes the
+// connection over from net/http, and returns: a goroutine of the connection's own reads frames,
 // runs the probe exchange when the request upgrades an existing session, and hands packets to
 // the session. What the session queues is written by the process's flushers (a few
 // goroutines serving every connection with a raw socket, see flush_unix.go), or, for a TLS
@@ -53,12 +50,7 @@ func (WebSocket) Accepts(r *http.Request) bool {
 // and for a TLS connection, the reading goroutine stays, blocked in a read. Server.Close waits
 // for all of them (see Session.Detach).
 func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
-	h := &handoff{ResponseWriter: w}
-	wc, err := websocket.Accept(h, r, &websocket.AcceptOptions{
-		// Origin checks belong to the server's AllowRequest hook, as in Node.
-		InsecureSkipVerify: true,
-		CompressionMode:    websocket.CompressionDisabled,
-	})
+	nc, pending, err := ws.Upgrade(w, r)
 	if err != nil {
 		if s.Upgrading() {
 			s.AbortUpgrade()
@@ -67,10 +59,8 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		}
 		return
 	}
-	// coder/websocket got a stand-in for the connection (see handoff): its Conn is done.
-	wc.CloseNow()
-	c := &wsConn{nc: h.conn, s: s, limit: s.MaxPayload(), writeTimeout: s.WriteTimeout(), done: s.Detach()}
-	c.start(h.pending)
+	c := &wsConn{nc: nc, s: s, limit: s.MaxPayload(), writeTimeout: s.WriteTimeout(), done: s.Detach()}
+	c.start(pending)
 	go c.run(t.UpgradeTimeout)
 }
 
@@ -553,48 +543,3 @@ func appendClose(b []byte, code uint16) []byte {
 // maxKeptBuffer bounds the buffers kept for reuse, so that one large message does not stay
 // allocated.
 const maxKeptBuffer = 64 << 10
-
-// handoff is the http.ResponseWriter websocket.Accept gets: its Hijack takes the connection
-// from net/http and gives coder/websocket a stand-in instead, so that the handshake is
-// coder/websocket's and the frames are hub's. What the client sent behind its handshake
-// request, already in net/http's buffer, is kept in pending; net/http's buffers are dropped.
-type handoff struct {
-	http.ResponseWriter
-	conn    net.Conn
-	pending []byte
-}
-
-// Hijack takes the connection over from net/http, as http.Hijacker.
-func (h *handoff) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := brw.Writer.Flush(); err != nil {
-		nc.Close()
-		return nil, nil, err
-	}
-	if n := brw.Reader.Buffered(); n > 0 {
-		b, _ := brw.Reader.Peek(n)
-		h.pending = bytes.Clone(b)
-	}
-	h.conn = nc
-	si := standIn{nc}
-	return si, bufio.NewReadWriter(bufio.NewReaderSize(si, 16), bufio.NewWriterSize(si, 16)), nil
-}
-
-// Unwrap gives http.ResponseController the ResponseWriter underneath.
-func (h *handoff) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-// standIn is the connection coder/websocket's Conn holds: no I/O, and closing it (its
-// CloseNow, or its finalizer) leaves the real connection alone.
-type standIn struct{ real net.Conn }
-
-func (standIn) Read([]byte) (int, error)         { return 0, net.ErrClosed }
-func (standIn) Write([]byte) (int, error)        { return 0, net.ErrClosed }
-func (standIn) Close() error                     { return nil }
-func (c standIn) LocalAddr() net.Addr            { return c.real.LocalAddr() }
-func (c standIn) RemoteAddr() net.Addr           { return c.real.RemoteAddr() }
-func (standIn) SetDeadline(time.Time) error      { return nil }
-func (standIn) SetReadDeadline(time.Time) error  { return nil }
-func (standIn) SetWriteDeadline(time.Time) error { return nil }
