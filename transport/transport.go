@@ -31,6 +31,14 @@ type Transport interface {
 	Serve(w http.ResponseWriter, r *http.Request, s Session)
 }
 
+// Rejecter is implemented by a transport whose refused requests complete their handshake
+// before they end, as Node's do: a WebSocket for a session that already has one gets its 101,
+// then a close frame. Reject answers r so; it returns once the connection is closed, after a
+// bounded wait for the client's end.
+type Rejecter interface {
+	Reject(w http.ResponseWriter, r *http.Request)
+}
+
 // Session is the engine's side of one session, as the transport serving a request sees it.
 // Its methods are safe for concurrent use.
 type Session interface {

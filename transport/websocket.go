@@ -64,6 +64,32 @@ func (t WebSocket) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	go c.run(t.UpgradeTimeout)
 }
 
+// Reject completes the WebSocket handshake and closes the connection at once with a close
+// frame without a status, as ws's close() does: what Node answers a second WebSocket for a
+// session that has one. It half-closes, then waits closeLinger at most for the client's end.
+func (WebSocket) Reject(w http.ResponseWriter, r *http.Request) {
+	nc, _, err := ws.Upgrade(w, r)
+	if err != nil {
+		return // answered
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(closeLinger))
+	if _, err := nc.Write([]byte{0x80 | wsframe.OpClose, 0}); err != nil {
+		return
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	var b [512]byte
+	for total := 0; total < lingerMax; {
+		n, err := nc.Read(b[:])
+		total += n
+		if err != nil {
+			return
+		}
+	}
+}
+
 // run is the connection's first reading goroutine: the probe exchange, then the read loop.
 func (c *wsConn) run(probeTimeout time.Duration) {
 	defer c.recoverReader()
