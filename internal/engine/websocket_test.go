@@ -719,3 +719,72 @@ func TestWebSocketClientThatNeverReads(t *testing.T) {
 		})
 	}
 }
+
+// A second WebSocket for a session that already has one (opened on it, or upgraded to it) or
+// is upgrading to one completes its handshake and is closed at once, as in Node (ws's close():
+// a close frame without a status), so that the client sees a close, not an HTTP error. The
+// session goes on.
+func TestWebSocketSecondForSession(t *testing.T) {
+	dialRaw := func(t *testing.T, ts *httptest.Server, sid string) *bufio.Reader {
+		c, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		req := strings.Replace(requestWS, "transport=websocket", "transport=websocket&sid="+sid, 1)
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("second WebSocket: %s; want 101", res.Status)
+		}
+		return br
+	}
+	t.Run("opened on websocket", func(t *testing.T) {
+		ts, e := newRawServer(t, &engine.Options{PingInterval: time.Hour}, false)
+		c, br := rawWS(t, ts, nil)
+		readFrame(t, br) // open
+		sid := e.last().ID()
+		second := dialRaw(t, ts, sid)
+		expectFrame(t, second, 8, "")
+		expectEOF(t, second)
+		if _, err := c.Write(frame(true, 1, "4still here")); err != nil {
+			t.Fatal(err)
+		}
+		expectFrame(t, br, 1, "4still here")
+	})
+	t.Run("upgraded from polling", func(t *testing.T) {
+		ts, _, _ := newServer(t, &engine.Options{PingInterval: time.Hour})
+		o := handshake(t, ts.URL)
+		c := dialWS(t, ts.URL, "&sid="+o.SID)
+		probe(t, c)
+		write(t, c, "5")
+		second := dialRaw(t, ts, o.SID)
+		expectFrame(t, second, 8, "")
+		expectEOF(t, second)
+		write(t, c, "4still here")
+		if got := read(t, c); got != "4still here" {
+			t.Fatalf("got %q; want the echo", got)
+		}
+	})
+	t.Run("while upgrading", func(t *testing.T) {
+		ts, _, _ := newServer(t, &engine.Options{PingInterval: time.Hour})
+		o := handshake(t, ts.URL)
+		c := dialWS(t, ts.URL, "&sid="+o.SID)
+		probe(t, c)
+		second := dialRaw(t, ts, o.SID)
+		expectFrame(t, second, 8, "")
+		expectEOF(t, second)
+		write(t, c, "5")
+		write(t, c, "4still here")
+		if got := read(t, c); got != "4still here" {
+			t.Fatalf("got %q; want the echo", got)
+		}
+	})
+}
