@@ -32,7 +32,7 @@ func TestUpgrade(t *testing.T) {
 	}{
 		{"valid", good, "", 101, map[string]string{
 			"Upgrade": "websocket", "Connection": "Upgrade",
-			"Sec-WebSocket-Accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", // RFC 6455's example
+			"Sec-WebSocket-Accept":     "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", // RFC 6455's example
 			"Sec-WebSocket-Extensions": "", "Sec-WebSocket-Protocol": "", "X-Set": "by the handler"}},
 		{"valid, a frame behind the request", good, "\x81\x80abcd", 101, nil},
 		{"valid, extensions offered and not taken", good + "Sec-WebSocket-Extensions: permessage-deflate\r\n", "", 101,
