@@ -377,7 +377,7 @@ next:
 }
 
 // connGoroutines counts the goroutines of WebSocket connections: reading, writing, ending.
-func connGoroutines() int { return goroutines("transport.(*wsConn).") }
+func connGoroutines() int { return goroutines("ws.(*Conn).") }
 
 // parks reports whether an idle connection gives its reading goroutine up (to the poller).
 var parks = runtime.GOOS == "linux"
@@ -388,8 +388,8 @@ func wantIdle(t *testing.T, n int) {
 	t.Helper()
 	if !parks {
 		waitFor(t, "the writers and the handler goroutines to exit", func() bool {
-			return goroutines("transport.(*wsConn).writeLoop") == 0 && goroutines("net/http.(*conn).serve") == 0 &&
-				goroutines("transport.(*wsConn).loop") == n
+			return goroutines("ws.(*Conn).writeLoop") == 0 && goroutines("net/http.(*conn).serve") == 0 &&
+				goroutines("ws.(*Conn).loop") == n
 		})
 		return
 	}
@@ -410,7 +410,7 @@ func TestWebSocketIdleGoroutines(t *testing.T) {
 	}
 	wantIdle(t, 1)
 	if parks {
-		if n := goroutines("transport.(*poller).loop"); n != 1 {
+		if n := goroutines("ws.(*poller).loop"); n != 1 {
 			t.Fatalf("%d poller goroutines; want 1", n)
 		}
 	}
@@ -502,7 +502,7 @@ func TestWebSocketIdleServerClose(t *testing.T) {
 	wantIdle(t, 100)
 	srv.Close()
 	waitFor(t, "no goroutine left after Server.Close", func() bool {
-		return connGoroutines()+goroutines("transport.(*poller).loop") == 0
+		return connGoroutines()+goroutines("ws.(*poller).loop") == 0
 	})
 	for _, br := range brs {
 		if _, err := io.Copy(io.Discard, br); err != nil { // to EOF

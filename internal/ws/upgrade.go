@@ -1,6 +1,8 @@
-// Package ws is hub's WebSocket server side (RFC 6455): the opening handshake here; the
-// frame reader and writer, the close handshake, the idle poller and the flushers are in
-// hub's transport package, which binds them to Engine.IO sessions.
+// Package ws is hub's WebSocket server (RFC 6455), end to end: the opening handshake
+// ([Upgrade]), the frame reader (limits, UTF-8, control frames), the writer, the close
+// handshake, the idle poller that lets an idle connection keep no goroutine (Linux), the
+// flushers that write for every connection with a plain socket, and the buffer pools. It
+// knows nothing of Engine.IO: the transport package binds a [Session] to it.
 package ws
 
 import (
@@ -114,4 +116,31 @@ func hasToken(h http.Header, name, token string) bool {
 		}
 	}
 	return false
+}
+
+// Reject completes the opening handshake and closes the connection at once with a close frame
+// without a status (ws's close()): what Node answers a WebSocket it will not serve after its
+// handshake. It half-closes, then waits closeLinger at most for the client's end; it returns
+// once the connection is closed.
+func Reject(w http.ResponseWriter, r *http.Request) {
+	nc, _, err := Upgrade(w, r)
+	if err != nil {
+		return // answered
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(closeLinger))
+	if _, err := nc.Write([]byte{0x80 | wsframe.OpClose, 0}); err != nil {
+		return
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	var b [512]byte
+	for total := 0; total < lingerMax; {
+		n, err := nc.Read(b[:])
+		total += n
+		if err != nil {
+			return
+		}
+	}
 }

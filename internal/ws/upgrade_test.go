@@ -11,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubkit/hub/internal/leakcheck"
 	"github.com/hubkit/hub/internal/ws"
 )
-
-func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // The opening handshake, request by request: what the server answers, and what the
 // connection carries after a 101.

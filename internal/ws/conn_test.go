@@ -1,11 +1,10 @@
-package transport
+package ws
 
 import (
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -14,20 +13,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/internal/leakcheck"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
-// fakeSession stands in for the engine's session: it echoes messages and hands them to the
-// connection's writer; panicOn names a method that panics instead.
+// fakeSession stands in for the transport's session: it echoes text messages; panicOn names
+// a method that panics instead.
 type fakeSession struct {
 	panicOn string
 	log     *bytes.Buffer
 
 	mu     sync.Mutex
-	queue  []packet.Packet
+	queue  []string
 	ready  func()
 	failed chan error // gets the first Fail
 	once   sync.Once
@@ -46,57 +44,50 @@ func (s *fakeSession) maybePanic(m string) {
 	}
 }
 
-func (s *fakeSession) ID() string        { return "fake" }
-func (s *fakeSession) MaxPayload() int64 { return 1 << 20 }
-func (s *fakeSession) Pull(context.Context, []packet.Packet) ([]packet.Packet, error) {
-	return nil, errors.New("not here")
+func (s *fakeSession) Context() context.Context { return s.ctx }
+func (s *fakeSession) Logger() *slog.Logger     { return slog.New(slog.NewTextHandler(s.log, nil)) }
+func (s *fakeSession) Begin(*Conn) bool         { return true }
+func (s *fakeSession) Fail(err error) {
+	s.once.Do(func() { s.failed <- err })
+	s.cancel()
 }
 func (s *fakeSession) Notify(ready func()) {
 	s.mu.Lock()
 	s.ready = ready
 	s.mu.Unlock()
 }
-func (s *fakeSession) TryPull(reuse []packet.Packet) ([]packet.Packet, error) {
-	s.maybePanic("TryPull")
+func (s *fakeSession) Message(op byte, data []byte) bool {
+	s.maybePanic("Message")
+	s.mu.Lock()
+	s.queue = append(s.queue, string(data))
+	ready := s.ready
+	s.mu.Unlock()
+	ready()
+	return true
+}
+func (s *fakeSession) Frames(buf []byte) ([]byte, bool, bool) {
+	s.maybePanic("Frames")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queue
 	s.queue = nil
-	if s.ctx.Err() != nil {
-		return q, ErrClosed
+	last := s.ctx.Err() != nil
+	if len(q) == 0 && !last {
+		return buf, false, false
 	}
-	return q, nil
+	for _, m := range q {
+		buf = append(buf, 0x81, byte(len(m)))
+		buf = append(buf, m...)
+	}
+	return buf, last, true
 }
-func (s *fakeSession) Detach() func() { return func() {} }
-func (s *fakeSession) Stream()        {}
-func (s *fakeSession) Receive(pkts ...packet.Packet) error {
-	s.maybePanic("Receive")
-	s.mu.Lock()
-	s.queue = append(s.queue, pkts...)
-	ready := s.ready
-	s.mu.Unlock()
-	ready()
-	return nil
-}
-func (s *fakeSession) BeginReceive() (func(), error) { return func() {}, nil }
-func (s *fakeSession) Fail(err error) {
-	s.once.Do(func() { s.failed <- err })
-	s.cancel()
-}
-func (s *fakeSession) Upgrading() bool             { return false }
-func (s *fakeSession) Probe() error                { return nil }
-func (s *fakeSession) Upgrade() error              { return nil }
-func (s *fakeSession) AbortUpgrade()               {}
-func (s *fakeSession) Context() context.Context    { return s.ctx }
-func (s *fakeSession) WriteTimeout() time.Duration { return 5 * time.Second }
-func (s *fakeSession) Logger() *slog.Logger        { return slog.New(slog.NewTextHandler(s.log, nil)) }
 
-// queue queues p if the connection has called Notify, and returns its ready func then.
-func (s *fakeSession) queued(p packet.Packet) (ready func()) {
+// queued queues m if the connection has called Notify, and returns its ready func then.
+func (s *fakeSession) queued(m string) (ready func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ready != nil {
-		s.queue = append(s.queue, p)
+		s.queue = append(s.queue, m)
 	}
 	return s.ready
 }
@@ -129,9 +120,7 @@ func serveFake(t *testing.T, s *fakeSession, plain bool) (net.Conn, *bufio.Reade
 		sc = hiddenConn{sc}
 	}
 	done := make(chan struct{})
-	c := &wsConn{nc: sc, s: s, limit: s.MaxPayload(), done: func() { close(done) }}
-	c.start(nil)
-	go c.run(0)
+	Serve(sc, nil, s, Options{MaxMessage: 1 << 20, Done: func() { close(done) }})
 	t.Cleanup(func() {
 		s.cancel()
 		<-done
@@ -198,10 +187,10 @@ func TestWebSocketPanicEndsOnlyItsConnection(t *testing.T) {
 		name, panicOn string
 		plain         bool
 	}{
-		{"reader", "Receive", false},
-		{"reader, not a socket", "Receive", true},
-		{"flusher", "TryPull", false},
-		{"writeLoop", "TryPull", true},
+		{"reader", "Message", false},
+		{"reader, not a socket", "Message", true},
+		{"flusher", "Frames", false},
+		{"writeLoop", "Frames", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			good := newFakeSession("")
@@ -209,7 +198,7 @@ func TestWebSocketPanicEndsOnlyItsConnection(t *testing.T) {
 			bad := newFakeSession(tt.panicOn)
 			bc, bbr, done := serveFake(t, bad, tt.plain)
 
-			if tt.panicOn == "TryPull" {
+			if tt.panicOn == "Frames" {
 				// The writer panics on its first visit: give it something to write.
 				waitReady(t, bad)()
 			} else if _, err := bc.Write(clientFrame(true, 1, "4boom")); err != nil {
@@ -248,35 +237,12 @@ func waitReady(t *testing.T, s *fakeSession) func() {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		if ready := s.queued(packet.Packet{Type: packet.Message, Data: []byte("x")}); ready != nil {
+		if ready := s.queued("x"); ready != nil {
 			return ready
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("no Notify")
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-// A flush queue that never drains fully — connections requeued as fast as they are taken —
-// keeps an array the size of what waits, not of every visit so far.
-func TestFlushQueueBounded(t *testing.T) {
-	var f flushQueue
-	f.running = 1 // as if a flusher were visiting
-	a, b := new(wsConn), new(wsConn)
-	f.requeue(a)
-	f.requeue(b)
-	for range 1_000_000 {
-		c := f.pop()
-		if c == nil {
-			t.Fatal("the queue ran dry")
-		}
-		f.requeue(c)
-	}
-	if n := cap(f.q); n > 4096 {
-		t.Fatalf("after 1M visits with 2 connections waiting, the queue's array holds %d entries; want at most 4096", n)
-	}
-	if c := f.pop(); c != a {
-		t.Fatal("the queue lost its order")
 	}
 }

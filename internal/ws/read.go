@@ -1,4 +1,4 @@
-package transport
+package ws
 
 import (
 	"encoding/binary"
@@ -24,7 +24,7 @@ var readPool = newBufPool(readBufSize)
 
 // start sets the connection up for reading: pending holds what the client sent behind its
 // handshake request.
-func (c *wsConn) start(pending []byte) {
+func (c *Conn) start(pending []byte) {
 	c.raw = rawConn(c.nc)
 	if len(pending) > 0 {
 		c.buf = readPool.get()
@@ -37,7 +37,7 @@ func (c *wsConn) start(pending []byte) {
 }
 
 // release gives the read buffer back to the pool; nothing may be buffered.
-func (c *wsConn) release() {
+func (c *Conn) release() {
 	if c.buf != nil {
 		readPool.put(c.buf)
 		c.buf, c.r, c.w = nil, 0, 0
@@ -50,7 +50,7 @@ func (c *wsConn) release() {
 // c.limit is errTooBig, a frame RFC 6455 does not allow from a client errProtocol, text that
 // is not UTF-8 errBadUTF8 — found as early as the fragment that breaks it, as ws and
 // Autobahn's "fail fast" cases expect.
-func (c *wsConn) readMessage() (op byte, msg []byte, err error) {
+func (c *Conn) readMessage() (op byte, msg []byte, err error) {
 	checked := 0 // msg[:checked] is valid UTF-8, for a text message
 	for {
 		if err := c.fill(2); err != nil {
@@ -165,7 +165,7 @@ func (e closeError) Error() string {
 // control handles a control frame: a ping is answered with a pong, a close frame with a
 // close frame carrying the client's status and reason, as ws does (the closeError returned
 // ends the read loop).
-func (c *wsConn) control(opcode byte, p []byte) error {
+func (c *Conn) control(opcode byte, p []byte) error {
 	switch opcode {
 	case wsframe.OpPing:
 		var b [2 + 125]byte
@@ -205,7 +205,7 @@ func validCloseCode(code int) bool {
 }
 
 // fill reads until need bytes (at most readBufSize) are buffered.
-func (c *wsConn) fill(need int) error {
+func (c *Conn) fill(need int) error {
 	for c.w-c.r < need {
 		if c.buf != nil && len(*c.buf)-c.r < need { // make room at the end
 			c.w = copy(*c.buf, (*c.buf)[c.r:c.w])
@@ -219,7 +219,7 @@ func (c *wsConn) fill(need int) error {
 }
 
 // readFull fills p: from the buffer, and a large remainder straight from the connection.
-func (c *wsConn) readFull(p []byte) error {
+func (c *Conn) readFull(p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
@@ -246,7 +246,7 @@ func (c *wsConn) readFull(p []byte) error {
 
 // readConn reads more into the buffer through c.nc. With nothing buffered, it waits for the
 // first byte in c.one, and takes a buffer only once that byte is there.
-func (c *wsConn) readConn() error {
+func (c *Conn) readConn() error {
 	if c.r == c.w {
 		c.release()
 		n, err := c.nc.Read(c.one[:])

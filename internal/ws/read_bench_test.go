@@ -1,4 +1,4 @@
-package transport
+package ws
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func BenchmarkReadMessage(b *testing.B) {
 		b.Run(strings.Repeat("x", 0)+map[int]string{100: "100B", 4000: "4KB"}[size], func(b *testing.B) {
 			msg := maskedText(`42["chat message","` + strings.Repeat("héllo ", size/7) + `"]`)
 			lc := &loopConn{data: bytes.Repeat(msg, 64)}
-			c := &wsConn{nc: lc, limit: 1 << 20}
+			c := &Conn{nc: lc, limit: 1 << 20}
 			b.SetBytes(int64(len(msg)))
 			b.ReportAllocs()
 			for b.Loop() {

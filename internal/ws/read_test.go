@@ -1,4 +1,4 @@
-package transport
+package ws
 
 import (
 	"bytes"
@@ -25,15 +25,15 @@ func (c *byteConn) RemoteAddr() net.Addr             { return nil }
 func (c *byteConn) SetDeadline(time.Time) error      { return nil }
 func (c *byteConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *byteConn) SetWriteDeadline(time.Time) error { return nil }
-func newReader(in []byte, limit int64) (*wsConn, *byteConn) {
+func newReader(in []byte, limit int64) (*Conn, *byteConn) {
 	bc := &byteConn{r: bytes.NewReader(in)}
-	c := &wsConn{nc: bc, limit: limit}
+	c := &Conn{nc: bc, limit: limit}
 	c.start(nil)
 	return c, bc
 }
 
 // readAll reads messages until an error: the messages, as "t:" or "b:" and the payload.
-func readAll(c *wsConn) ([]string, error) {
+func readAll(c *Conn) ([]string, error) {
 	var msgs []string
 	for {
 		op, msg, err := c.readMessage()
