@@ -49,9 +49,15 @@ func maskedText(payload string) []byte {
 // BenchmarkReadMessage reads text messages of an Engine.IO event's size from a connection's
 // buffer: the frame reader's own cost per message.
 func BenchmarkReadMessage(b *testing.B) {
-	for _, size := range []int{100, 4000} {
-		b.Run(strings.Repeat("x", 0)+map[int]string{100: "100B", 4000: "4KB"}[size], func(b *testing.B) {
-			msg := maskedText(`42["chat message","` + strings.Repeat("héllo ", size/7) + `"]`)
+	for _, tt := range []struct {
+		name, text string
+	}{
+		{"100B", strings.Repeat("héllo ", 14)},
+		{"100B-ASCII", strings.Repeat("hello ", 14)},
+		{"4KB", strings.Repeat("héllo ", 571)},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			msg := maskedText(`42["chat message","` + tt.text + `"]`)
 			lc := &loopConn{data: bytes.Repeat(msg, 64)}
 			c := &Conn{nc: lc, limit: 1 << 20}
 			b.SetBytes(int64(len(msg)))
