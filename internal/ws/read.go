@@ -17,6 +17,10 @@ var (
 	errBadUTF8  = errors.New("engine.io: websocket text is not valid UTF-8")
 )
 
+// growStep is how much a message's buffer grows by at most before the bytes for it came;
+// a multiple of 4 (see readMessage).
+const growStep = 64 << 10
+
 // readBufSize is the size of the pooled read buffers.
 const readBufSize = 4096
 
@@ -110,16 +114,24 @@ func (c *Conn) readMessage() (op byte, msg []byte, err error) {
 		if c.limit < 0 || n > uint64(c.limit)-uint64(len(msg)) {
 			return 0, nil, errTooBig
 		}
-		start := len(msg)
-		if msg == nil && fin {
-			msg = make([]byte, n)
-		} else {
-			msg = append(msg, make([]byte, n)...)
+		// The payload is read in steps of growStep at most, so that what a message holds
+		// grows with the bytes that came, not with the length the client declared.
+		for rem := n; rem > 0 || n == 0; {
+			k := min(rem, growStep)
+			start := len(msg)
+			if msg == nil && fin && k == n {
+				msg = make([]byte, n)
+			} else {
+				msg = append(msg, make([]byte, k)...)
+			}
+			if err := c.readFull(msg[start:]); err != nil {
+				return 0, nil, err
+			}
+			wsframe.Mask(msg[start:], key) // growStep is a multiple of 4: the key lines up
+			if rem -= k; n == 0 {
+				break
+			}
 		}
-		if err := c.readFull(msg[start:]); err != nil {
-			return 0, nil, err
-		}
-		wsframe.Mask(msg[start:], key)
 		if op == wsframe.OpText {
 			var ok bool
 			if checked, ok = validUTF8(msg, checked, fin); !ok {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,21 @@ func FuzzWebSocketReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A frame that declares a large length and sends little holds memory for what came, not for
+// what it declared.
+func TestReaderMemoryFollowsBytes(t *testing.T) {
+	const declared = 1 << 20
+	in := append(hdr64(true, 2, declared), make([]byte, 100)...)
+	c, _ := newReader(in, declared)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, _, err := c.readMessage(); err != io.EOF {
+		t.Fatalf("got %v; want EOF", err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > declared/4 {
+		t.Fatalf("reading 100 bytes of a frame declaring %d allocated %d bytes; want at most %d", declared, n, declared/4)
+	}
 }
