@@ -45,6 +45,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=10s .
+	go test -run='^$$' -fuzz=FuzzWebSocketReader -fuzztime=10s ./internal/ws
 
 chat:
 	go run ./_examples/chat

@@ -7,7 +7,9 @@ package transport
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 )
@@ -27,6 +29,14 @@ type Transport interface {
 	// must not keep goroutines running after that — unless it called s.Detach: then the
 	// request is done when the func Detach returned is called.
 	Serve(w http.ResponseWriter, r *http.Request, s Session)
+}
+
+// Rejecter is implemented by a transport whose refused requests complete their handshake
+// before they end, as Node's do: a WebSocket for a session that already has one gets its 101,
+// then a close frame. Reject answers r so; it returns once the connection is closed, after a
+// bounded wait for the client's end.
+type Rejecter interface {
+	Reject(w http.ResponseWriter, r *http.Request)
 }
 
 // Session is the engine's side of one session, as the transport serving a request sees it.
@@ -87,6 +97,11 @@ type Session interface {
 	// AbortUpgrade abandons the upgrade; the session stays on its old transport.
 	AbortUpgrade()
 	Context() context.Context
+	// WriteTimeout bounds one blocking write to the client: one that takes longer fails the
+	// session (the client does not read). It is derived from the heartbeat settings.
+	WriteTimeout() time.Duration
+	// Logger receives the transport's logs (a panic recovered on a connection).
+	Logger() *slog.Logger
 }
 
 // Errors shared by the engine and the transports.

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/transport"
@@ -33,6 +35,19 @@ func (b *binding) Context() context.Context { return b.s.Context() }
 func (b *binding) Upgrading() bool          { return b.upgrading }
 func (b *binding) Fail(err error)           { b.s.fail(err) }
 func (b *binding) Stream()                  { b.stream = true }
+
+// WriteTimeout is what a heartbeat allows: a client that takes longer to read a write would
+// have missed a ping.
+func (b *binding) WriteTimeout() time.Duration {
+	return b.s.srv.opts.PingInterval + b.s.srv.opts.PingTimeout
+}
+
+func (b *binding) Logger() *slog.Logger {
+	if l := b.s.srv.opts.Logger; l != nil {
+		return l
+	}
+	return slog.Default()
+}
 
 // release lets another request pull once a stream, or a request told of packets, has ended.
 func (b *binding) release() {

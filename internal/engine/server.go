@@ -165,9 +165,19 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 				s.requestDone()
 			}
 		})
+	case t.Upgradable() && t.Accepts(r) && (name == s.transport || s.upgrading):
+		// A second WebSocket for a session that has one, or is upgrading to one: Node
+		// completes its handshake, then closes it, so that the client sees a close, not an
+		// HTTP error.
+		s.mu.Unlock()
+		if rj, ok := t.(transport.Rejecter); ok {
+			rj.Reject(w, r)
+			return
+		}
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
 	default:
-		// Another transport than the session's without a possible upgrade, a second upgrade,
-		// a second WebSocket, or a method the transport does not take.
+		// Another transport than the session's without a possible upgrade, or a method the
+		// transport does not take.
 		s.mu.Unlock()
 		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
 	}

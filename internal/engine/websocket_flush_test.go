@@ -117,7 +117,7 @@ func TestWebSocketStalledClient(t *testing.T) {
 	}
 	if parks {
 		waitFor(t, "a goroutine to wait on the stalled socket", func() bool {
-			return goroutines("transport.(*wsConn).writeRest") == 1
+			return goroutines("ws.(*Conn).writeRest") == 1
 		})
 	}
 	for i := range msgs {
@@ -151,7 +151,7 @@ func TestWebSocketBlockedPongHoldsUpNoOne(t *testing.T) {
 		}
 	}()
 	waitFor(t, "the reading goroutine to wait to write a pong", func() bool {
-		return goroutines("transport.(*wsConn).control", "waitWrite") > 0
+		return goroutines("ws.(*Conn).control", "waitWrite") > 0
 	})
 	for i := range 10 {
 		p := engine.Packet{Type: engine.Message, Data: fmt.Appendf(nil, "m%d", i)}

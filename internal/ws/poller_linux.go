@@ -1,6 +1,6 @@
 //go:build linux
 
-package transport
+package ws
 
 import (
 	"net"
@@ -26,7 +26,7 @@ import (
 // A registration carries the connection's id, never reused, not its fd: an event that was
 // already on its way when the connection ended finds no connection and is dropped, and a
 // reused fd cannot reach a connection that has ended. Ownership of a connection's reading
-// side passes, under wsConn.mu, from its reading goroutine to the poller (park, parked=true)
+// side passes, under Conn.mu, from its reading goroutine to the poller (park, parked=true)
 // and back to a new reading goroutine (wake) — or, if the session ends while the connection
 // is parked, to the goroutine that saw it end (sessionEnded), which ends the connection.
 type poller struct {
@@ -37,11 +37,11 @@ type poller struct {
 	rc   syscall.RawConn // epfd, through Go's netpoller
 
 	mu      sync.Mutex
-	conns   map[uint64]*wsConn // registered connections, parked or not
-	next    uint64             // the last id given out
-	running bool               // the loop's goroutine runs
-	broken  atomic.Bool        // waiting on epfd failed: connections are not parked any more
-	exited  sync.Cond          // on mu: the loop exited, or a connection registered
+	conns   map[uint64]*Conn // registered connections, parked or not
+	next    uint64           // the last id given out
+	running bool             // the loop's goroutine runs
+	broken  atomic.Bool      // waiting on epfd failed: connections are not parked any more
+	exited  sync.Cond        // on mu: the loop exited, or a connection registered
 }
 
 var wsPoller poller
@@ -77,7 +77,7 @@ func (p *poller) setUp() bool {
 			return
 		}
 		p.epfd, p.efd, p.rc = epfd, int(efd), rc
-		p.conns = make(map[uint64]*wsConn)
+		p.conns = make(map[uint64]*Conn)
 		p.exited.L = &p.mu
 		p.ok = true
 		keepFile = f // the file closes its fd when collected
@@ -88,7 +88,7 @@ func (p *poller) setUp() bool {
 var keepFile *os.File
 
 // add registers c under a new id and starts the loop if it is not running.
-func (p *poller) add(c *wsConn) uint64 {
+func (p *poller) add(c *Conn) uint64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.next++
@@ -128,7 +128,7 @@ func (p *poller) wake() {
 // become readable. It exits once no connection is registered.
 func (p *poller) loop() {
 	events := make([]syscall.EpollEvent, 128)
-	var woken []*wsConn
+	var woken []*Conn
 	for {
 		var n int
 		var werr error
@@ -180,7 +180,7 @@ func (p *poller) fail() {
 	p.broken.Store(true)
 	p.running = false
 	p.exited.Broadcast()
-	var all []*wsConn
+	var all []*Conn
 	for _, c := range p.conns {
 		all = append(all, c)
 	}
@@ -194,7 +194,7 @@ func (p *poller) fail() {
 // reports whether it did: the reading goroutine must then return without touching c. It
 // returns net.ErrClosed if the connection is ending; false and no error when there is no
 // poller to park in, and the reading goroutine waits itself.
-func (c *wsConn) park(fd uintptr) (bool, error) {
+func (c *Conn) park(fd uintptr) (bool, error) {
 	p := &wsPoller
 	if !p.setUp() {
 		return false, nil
@@ -230,7 +230,7 @@ func (c *wsConn) park(fd uintptr) (bool, error) {
 }
 
 // wake gives a parked connection a reading goroutine again.
-func (c *wsConn) wake() {
+func (c *Conn) wake() {
 	c.mu.Lock()
 	if !c.parked {
 		c.mu.Unlock()
@@ -243,7 +243,7 @@ func (c *wsConn) wake() {
 
 // unregister removes the socket of c, parked, from the epoll instance, before the socket
 // closes; c.ending is set, so it is not added again.
-func (c *wsConn) unregister() {
+func (c *Conn) unregister() {
 	c.mu.Lock()
 	id := c.pollID
 	c.mu.Unlock()
@@ -257,7 +257,7 @@ func (c *wsConn) unregister() {
 
 // unpoll ends c's registration in the poller: called once, by end, once the socket is
 // closed (and unregistered).
-func (c *wsConn) unpoll() {
+func (c *Conn) unpoll() {
 	c.mu.Lock()
 	id := c.pollID
 	c.pollID = 0

@@ -1,14 +1,12 @@
 //go:build unix
 
-package transport
+package ws
 
 import (
 	"os"
 	"runtime"
 	"sync"
 	"syscall"
-
-	"github.com/hubkit/hub/internal/engine/packet"
 )
 
 // flushQueue is the process's WebSocket writers for connections with a raw socket: a queue of
@@ -23,7 +21,7 @@ import (
 // does: it holds up no other connection.
 type flushQueue struct {
 	mu      sync.Mutex
-	q       []*wsConn
+	q       []*Conn
 	head    int // q[head:] are waiting
 	running int // flusher goroutines
 }
@@ -32,7 +30,7 @@ var flushers flushQueue
 
 // push queues c, which has a writer's count (c.writers.Add) and a raw socket, and starts a
 // flusher if fewer than maxFlushers run.
-func (f *flushQueue) push(c *wsConn) {
+func (f *flushQueue) push(c *Conn) {
 	f.mu.Lock()
 	f.q = append(f.q, c)
 	start := f.running < maxFlushers()
@@ -46,7 +44,7 @@ func (f *flushQueue) push(c *wsConn) {
 }
 
 // requeue puts c back at the end of the queue, from a flusher.
-func (f *flushQueue) requeue(c *wsConn) {
+func (f *flushQueue) requeue(c *Conn) {
 	f.mu.Lock()
 	f.q = append(f.q, c)
 	f.mu.Unlock()
@@ -54,7 +52,7 @@ func (f *flushQueue) requeue(c *wsConn) {
 
 // pop takes the next connection, or returns nil — and the calling flusher must exit — when
 // the queue is empty.
-func (f *flushQueue) pop() *wsConn {
+func (f *flushQueue) pop() *Conn {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.head == len(f.q) {
@@ -68,8 +66,20 @@ func (f *flushQueue) pop() *wsConn {
 	c := f.q[f.head]
 	f.q[f.head] = nil
 	f.head++
+	if f.head >= compactAfter && f.head*2 >= len(f.q) {
+		// The queue may never drain (connections requeued as fast as they are taken): move
+		// what waits to the front, or the array would grow by every visit. Half of it at
+		// least was taken, so the copies cost O(1) a visit.
+		n := copy(f.q, f.q[f.head:])
+		clear(f.q[n:])
+		f.q, f.head = f.q[:n], 0
+	}
 	return c
 }
+
+// compactAfter is how many taken entries the queue lets pile up at its front before it
+// compacts (see pop).
+const compactAfter = 1024
 
 // maxKeptQueue bounds the queue array kept while no flusher runs.
 const maxKeptQueue = 4096
@@ -78,21 +88,32 @@ func (f *flushQueue) run() {
 	// As writeLoop: let whoever woke us (a broadcast, most likely) queue more first.
 	runtime.Gosched()
 	for c := f.pop(); c != nil; c = f.pop() {
-		if c.flush() {
+		if f.visit(c) {
 			f.requeue(c)
 		}
 	}
 }
 
+// visit is c.flush, with a panic (in the session, most likely) turned into the end of c
+// alone: the flusher goes on with the other connections.
+func (f *flushQueue) visit(c *Conn) (again bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			again = false
+			c.panicked("writing", r)
+			c.writers.Done()
+		}
+	}()
+	return c.flush()
+}
+
 // flush writes one batch of c's, from a flusher. It reports whether c is to be visited again;
 // if not, it has released c's writer count (c.writers.Done), or handed it to a goroutine
 // that finishes a write the socket could not take at once.
-func (c *wsConn) flush() (again bool) {
-	// c.pkts is cleared before TryPull: once it finds nothing, the session may call ready
-	// and another flusher visit c while this one returns.
-	reuse := c.pkts
-	c.pkts = nil
-	b, pkts := c.take(reuse)
+func (c *Conn) flush() (again bool) {
+	// Once Frames finds nothing, the session may call ready and another flusher visit c
+	// while this one returns: nothing of c's is touched after.
+	b := c.take()
 	if !b.ok {
 		c.writers.Done()
 		return false
@@ -100,31 +121,31 @@ func (c *wsConn) flush() (again bool) {
 	if !c.wmu.TryLock() {
 		// Another write holds the connection — the reading goroutine's pong or close frame,
 		// which may be waiting for a client that does not read: never wait for it here.
-		go c.writeRest(b, 0, pkts, false)
+		go c.writeRest(b, 0, false)
 		return false
 	}
 	if len(b.buf) == 0 || c.closeSent {
 		c.wmu.Unlock()
 		b.release()
-		return c.flushed(pkts, b.closed, nil)
+		return c.flushed(b.closed, nil)
 	}
 	c.closeSent = b.closed
 	n, err := c.writeNow(b.buf)
 	if err == nil && n < len(b.buf) {
 		// The socket buffer is full: a goroutine of the connection's own writes the rest,
 		// keeping wmu (no other frame cuts into this one), and then writes on as writeLoop.
-		go c.writeRest(b, n, pkts, true)
+		go c.writeRest(b, n, true)
 		return false
 	}
 	c.wmu.Unlock()
 	b.release()
-	return c.flushed(pkts, b.closed, err)
+	return c.flushed(b.closed, err)
 }
 
 // flushed ends a visit that wrote a batch (or had nothing to write): it reports whether c is
 // to be visited again (a TryPull that finds nothing is owed), and releases c's writer count
 // if not.
-func (c *wsConn) flushed(pkts []packet.Packet, closed bool, err error) bool {
+func (c *Conn) flushed(closed bool, err error) bool {
 	if err != nil {
 		c.s.Fail(err)
 	}
@@ -132,19 +153,23 @@ func (c *wsConn) flushed(pkts []packet.Packet, closed bool, err error) bool {
 		c.writers.Done()
 		return false
 	}
-	c.pkts = pkts
 	return true
 }
 
 // writeRest writes b from byte n on, waiting for the client to read, then writes on as
 // writeLoop does. With locked, the flusher holds wmu for it (part of b is out: no other frame
 // may cut in); without, it has not started writing b, and waits for wmu.
-func (c *wsConn) writeRest(b batch, n int, pkts []packet.Packet, locked bool) {
+func (c *Conn) writeRest(b batch, n int, locked bool) {
 	defer c.writers.Done()
+	defer c.recoverOther("writing")
 	var err error
 	if locked {
-		_, err = c.nc.Write(b.buf[n:])
-		c.wmu.Unlock()
+		func() {
+			defer c.wmu.Unlock()
+			c.setWriteDeadline()
+			_, err = c.nc.Write(b.buf[n:])
+			c.clearWriteDeadline()
+		}()
 	} else {
 		err = c.writeBatch(b.buf, b.closed)
 	}
@@ -154,13 +179,13 @@ func (c *wsConn) writeRest(b batch, n int, pkts []packet.Packet, locked bool) {
 		return
 	}
 	if !b.closed {
-		c.writeOn(pkts)
+		c.writeOn()
 	}
 }
 
 // writeNow writes b without waiting: it returns how much the socket took (0 when its buffer
 // is full).
-func (c *wsConn) writeNow(b []byte) (int, error) {
+func (c *Conn) writeNow(b []byte) (int, error) {
 	var n int
 	var werr error
 	err := c.raw.Write(func(fd uintptr) bool {

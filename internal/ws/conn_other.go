@@ -1,6 +1,6 @@
 //go:build !unix
 
-package transport
+package ws
 
 import (
 	"net"
@@ -10,9 +10,9 @@ import (
 func rawConn(net.Conn) syscall.RawConn { return nil }
 
 // readMore reads more into the buffer.
-func (c *wsConn) readMore() error { return c.readConn() }
+func (c *Conn) readMore() error { return c.readConn() }
 
 // readIdle reads more into the empty buffer, between messages.
-func (c *wsConn) readIdle() (parked bool, err error) { return false, c.readConn() }
+func (c *Conn) readIdle() (parked bool, err error) { return false, c.readConn() }
 
-func (c *wsConn) clearIdleDeadline() {}
+func (c *Conn) clearIdleDeadline() {}

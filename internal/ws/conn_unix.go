@@ -1,6 +1,6 @@
 //go:build unix
 
-package transport
+package ws
 
 import (
 	"errors"
@@ -11,10 +11,18 @@ import (
 	"time"
 )
 
-// rawConn returns the connection's syscall.RawConn, or nil if it has none (a TLS connection).
+// rawConn returns the connection's syscall.RawConn if it is a plain socket, or nil. Only a
+// *net.TCPConn or *net.UnixConn itself qualifies: a type that wraps one (a TLS connection, a
+// PROXY-protocol connection, a byte counter) may hold bytes of its own or transform them, so
+// it is read and written through its own methods.
 func rawConn(nc net.Conn) syscall.RawConn {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
+	var sc syscall.Conn
+	switch nc := nc.(type) {
+	case *net.TCPConn:
+		sc = nc
+	case *net.UnixConn:
+		sc = nc
+	default:
 		return nil
 	}
 	rc, err := sc.SyscallConn()
@@ -27,7 +35,7 @@ func rawConn(nc net.Conn) syscall.RawConn {
 // readMore reads more into the buffer. On a socket, it reads without blocking while bytes are
 // there, and waits for more with no buffer held when none are buffered: an idle connection
 // keeps no read buffer.
-func (c *wsConn) readMore() error {
+func (c *Conn) readMore() error {
 	_, err := c.read(false)
 	return err
 }
@@ -38,7 +46,7 @@ func (c *wsConn) readMore() error {
 // caller's goroutine must return without touching the connection. A busy connection thus
 // keeps its goroutine, and only one idle for a while gives it up: parking and waking again
 // cost more CPU than waiting in Go's netpoller.
-func (c *wsConn) readIdle() (parked bool, err error) {
+func (c *Conn) readIdle() (parked bool, err error) {
 	return c.read(true)
 }
 
@@ -46,7 +54,7 @@ func (c *wsConn) readIdle() (parked bool, err error) {
 // it is parked in the poller.
 const idleGrace = 100 * time.Millisecond
 
-func (c *wsConn) read(idle bool) (parked bool, err error) {
+func (c *Conn) read(idle bool) (parked bool, err error) {
 	if c.raw == nil {
 		return false, c.readConn()
 	}
@@ -121,7 +129,7 @@ func (c *wsConn) read(idle bool) (parked bool, err error) {
 }
 
 // clearIdleDeadline clears the read deadline of the grace period (see read).
-func (c *wsConn) clearIdleDeadline() {
+func (c *Conn) clearIdleDeadline() {
 	if c.idleBy != 0 {
 		c.nc.SetReadDeadline(time.Time{})
 		c.idleBy = 0

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package transport
+package ws
 
 // flushQueue has no flushers where connections have no raw socket: every connection has a
 // writer goroutine of its own (writeLoop).
@@ -10,4 +10,4 @@ var flushers flushQueue
 
 // push gives c a writer goroutine, there being no flushers here (ready does not call it:
 // no connection has a raw socket).
-func (flushQueue) push(c *wsConn) { go c.writeLoop() }
+func (flushQueue) push(c *Conn) { go c.writeLoop() }
