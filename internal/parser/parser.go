@@ -8,6 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
+
+	"github.com/hubkit/hub/internal/engine/packet"
 )
 
 // Type is the Socket.IO packet type, the first character of a packet.
@@ -61,7 +64,9 @@ type Packet struct {
 //
 // The attachment count is written only for [BinaryEvent] and [BinaryAck], the namespace only
 // when it is neither "" nor "/", and the id only when it is not negative. Data is written as
-// is. Append allocates only to grow dst. The attachments themselves go out as separate
+// is (what [AppendArgs] writes and the [Decoder] returns from a checked message is valid
+// UTF-8); a namespace that is not valid UTF-8 is written with U+FFFD in place of its
+// ill-formed sequences. Append allocates only to grow dst. The attachments themselves go out as separate
 // binary Engine.IO messages, in order, right after the text.
 func (p *Packet) Append(dst []byte) []byte {
 	dst = append(dst, '0'+byte(p.Type))
@@ -70,7 +75,11 @@ func (p *Packet) Append(dst []byte) []byte {
 		dst = append(dst, '-')
 	}
 	if p.Namespace != "" && p.Namespace != "/" {
-		dst = append(dst, p.Namespace...)
+		if utf8.ValidString(p.Namespace) {
+			dst = append(dst, p.Namespace...)
+		} else {
+			dst = append(dst, packet.ToValidUTF8([]byte(p.Namespace))...)
+		}
 		dst = append(dst, ',')
 	}
 	if p.ID >= 0 {
