@@ -2,11 +2,13 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/hubkit/hub/internal/engine"
 	"github.com/hubkit/hub/internal/parser"
@@ -79,9 +81,15 @@ func (c *client) Message(p engine.Packet) {
 }
 
 // badPacket closes the session for a packet that does not decode; the sockets disconnect
-// with "forced close", as in Node.
+// with "forced close", as in Node. A packet over one of the parser's limits is logged at
+// Warn, naming the limit: a client met it, which no well-behaved one does.
 func (c *client) badPacket(err error) {
-	c.srv.opts.Logger.Debug("hub: invalid packet; closing the connection", "err", err)
+	var lim *parser.LimitError
+	if errors.As(err, &lim) {
+		c.srv.opts.Logger.Warn("hub: packet over a limit; closing the connection", "limit", lim.Limit, "max", lim.Max, "remote", c.sess.Request().RemoteAddr)
+	} else {
+		c.srv.opts.Logger.Debug("hub: invalid packet; closing the connection", "err", err)
+	}
 	c.sess.Close(engine.ReasonForcedClose)
 }
 
@@ -127,8 +135,11 @@ func (c *client) route(pkt *parser.Packet) {
 	switch pkt.Type {
 	case parser.Event, parser.BinaryEvent:
 		elems, err := parser.SplitArray(pkt.Data)
-		if err != nil || len(elems) == 0 {
-			c.badPacket(fmt.Errorf("hub: bad event payload: %v", err))
+		if err == nil && len(elems) == 0 {
+			err = errors.New("no event name")
+		}
+		if err != nil {
+			c.badPacket(fmt.Errorf("hub: bad event payload: %w", err))
 			return
 		}
 		event, ok := eventName(elems[0])
@@ -137,7 +148,8 @@ func (c *client) route(pkt *parser.Packet) {
 			return
 		}
 		args := Args{raw: elems[1:], attachments: pkt.Attachments}
-		size := len(pkt.Data) + 16
+		// The queue's bound is on memory: the split arguments count too.
+		size := len(pkt.Data) + 16 + len(elems)*int(unsafe.Sizeof(json.RawMessage(nil)))
 		for _, a := range pkt.Attachments {
 			size += len(a)
 		}

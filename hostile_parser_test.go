@@ -1,12 +1,20 @@
 package hub_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
 	"github.com/hubkit/hub"
 )
 
@@ -87,5 +95,106 @@ func TestInvalidUTF8OverPollingIsReplacedAsNodeDoes(t *testing.T) {
 		equal(t, "POST", a.post(tt.sent), http.StatusOK)
 		equal(t, "polling client got", b.get(), tt.want)
 		equal(t, "websocket client got", ws.nextText(), tt.want)
+	}
+}
+
+// lockedBuffer is an io.Writer for a slog handler written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// heapPeak samples the heap until stop is called, which returns the largest HeapAlloc seen.
+func heapPeak() (stop func() uint64) {
+	done, result := make(chan struct{}), make(chan uint64)
+	go func() {
+		var peak uint64
+		var m runtime.MemStats
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapAlloc)
+			select {
+			case <-done:
+				result <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); return <-result }
+}
+
+// 20 clients each sending 3 events of 400,000 small arguments (800 KB each, under
+// maxPayload) once took the server from 10 MB to 1.29 GB and disconnected well-behaved
+// clients (issue 10, item 8). Now each such event is refused as soon as its arguments pass
+// parser.MaxArgs, its sender is disconnected as with a packet that does not decode, with a
+// Warn naming the limit, and the others are served.
+func TestArgumentFloodIsBounded(t *testing.T) {
+	var logs lockedBuffer
+	srv, url := newServer(t, &hub.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("echo", func(args hub.Args) { s.Emit("echo", args.Values()...) })
+	})
+	good := make([]*wsClient, 5)
+	for i := range good {
+		good[i] = dial(t, url, "")
+		good[i].connect("/", "")
+	}
+	flood := []byte(`42["echo"` + strings.Repeat(",1", 400000) + `]`)
+	const clients, events = 20, 3
+	const bound = 128 << 20
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	stop := heapPeak()
+	var wg sync.WaitGroup
+	for range clients {
+		c := dial(t, url, "")
+		c.connect("/", "")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			for range events {
+				if c.conn.Write(ctx, websocket.MessageText, flood) != nil {
+					break // closed by the server: expected after the first
+				}
+			}
+			select {
+			case <-c.done:
+			case <-ctx.Done():
+				t.Errorf("a flooding client is still connected after %v", waitFor)
+			}
+		}()
+	}
+	wg.Wait()
+	peak := stop()
+	growth := int64(peak) - int64(before.HeapAlloc)
+	t.Logf("heap: %d MB before, peak %d MB during the flood", before.HeapAlloc>>20, peak>>20)
+	if growth > bound {
+		t.Errorf("the heap grew by %d MB during the flood; want at most %d MB", growth>>20, bound>>20)
+	}
+	for i, c := range good {
+		c.send(`42["echo","still here",` + strconv.Itoa(i) + `]`)
+		c.expect(`42["echo","still here",` + strconv.Itoa(i) + `]`)
+	}
+	if n := strings.Count(logs.String(), "limit=arguments max=10000"); n != clients {
+		t.Errorf("got %d Warn logs naming the limit; want %d:\n%s", n, clients, logs.String())
 	}
 }

@@ -32,7 +32,8 @@ type Decoder struct {
 //
 // Every error wraps [ErrInvalid]. Text rejects: a type that is not 0–6; for binary types, an
 // attachment count that is missing, not a decimal integer, not followed by '-', below 1 or
-// above MaxAttachments; an ack id beyond int64; JSON that does not parse; and a payload of
+// above MaxAttachments (a [*LimitError]); a CONNECT or CONNECT_ERROR payload nested deeper
+// than [MaxDepth] (a *LimitError; [SplitArray] checks the arguments of the other packets); an ack id beyond int64; JSON that does not parse; and a payload of
 // the wrong shape (CONNECT: absent or an object; DISCONNECT: absent; EVENT and BINARY_EVENT:
 // a non-empty array whose first element is a number or a string that is not a reserved
 // event name; ACK and BINARY_ACK: an array; CONNECT_ERROR: an object or a string). A text
@@ -115,10 +116,10 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 				return nil, 0, fmt.Errorf("%w: illegal attachments", ErrInvalid)
 			}
 			if n > max/10 {
-				return nil, 0, fmt.Errorf("%w: too many attachments", ErrInvalid)
+				return nil, 0, &LimitError{Limit: "attachments", Max: max}
 			}
 			if n = n*10 + int(c-'0'); n > max {
-				return nil, 0, fmt.Errorf("%w: too many attachments", ErrInvalid)
+				return nil, 0, &LimitError{Limit: "attachments", Max: max}
 			}
 		}
 		if i == len(b) || i == 1 || n < 1 {
@@ -160,6 +161,15 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 	}
 	if err := checkPayload(t, data); err != nil {
 		return nil, 0, err
+	}
+	if t == Connect || t == ConnectError {
+		// Their payload goes to the application whole: check its depth here. (The arguments
+		// of events and acks are checked by SplitArray, binary packets by Binary.)
+		if i, _ := trimSpace(data); i < len(data) {
+			if _, err := skipValue(data, i, 0); err != nil {
+				return nil, 0, err
+			}
+		}
 	}
 	return &Packet{Type: t, Namespace: nsp, ID: id, Data: data}, n, nil
 }
