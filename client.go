@@ -42,11 +42,19 @@ type job struct {
 	run  func()
 }
 
+// maxQueued returns the bound of a client's handler queue: room for one binary packet of the
+// largest size a client may send (parser.DefaultMaxAttachments attachments of maxBuffer bytes
+// each, as Node accepts them) and twice maxBuffer of other packets, so that a client is not
+// disconnected for sending what Node accepts while its handlers are busy.
+func maxQueued(maxBuffer int64) int {
+	return max(int(maxBuffer)*(2+parser.DefaultMaxAttachments), 1<<16)
+}
+
 func newClient(srv *Server, sess *engine.Session) *client {
 	c := &client{
 		srv:       srv,
 		sess:      sess,
-		maxQueued: max(2*int(srv.opts.MaxHTTPBufferSize), 1<<16),
+		maxQueued: maxQueued(srv.opts.MaxHTTPBufferSize),
 		sockets:   make(map[string]*Socket),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)

@@ -198,3 +198,50 @@ func TestArgumentFloodIsBounded(t *testing.T) {
 		t.Errorf("got %d Warn logs naming the limit; want %d:\n%s", n, clients, logs.String())
 	}
 }
+
+// Node's limit is per Engine.IO message (maxHttpBufferSize), so a packet with 5 attachments
+// of 990 KB each is accepted with the default 1 MB, and so are several of them while the
+// application is busy with the first; hub once closed the session, its handler queue being
+// bounded at twice maxHttpBufferSize (issue 10, item 9).
+func TestBinaryPacketsOfManyLargeAttachments(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	got := make(chan []int, 3)
+	srv.OnConnection(func(s *hub.Socket) {
+		first := true
+		s.On("upload", func(parts ...[]byte) {
+			if first {
+				// Busy until the client has sent everything: the acknowledgement comes after
+				// the other uploads, on the same connection.
+				first = false
+				if _, err := s.EmitWithAck(context.Background(), "sync"); err != nil {
+					t.Errorf("sync: %v", err)
+				}
+			}
+			sizes := make([]int, len(parts))
+			for i, p := range parts {
+				sizes[i] = len(p)
+			}
+			got <- sizes
+		})
+	})
+	c := dial(t, url, "")
+	c.connect("/", "")
+	att := bytes.Repeat([]byte{7}, 990_000)
+	header := `455-["upload"` + strings.Repeat(`,{"_placeholder":true,"num":N}`, 5) + `]`
+	for i := range 5 {
+		header = strings.Replace(header, "N", strconv.Itoa(i), 1)
+	}
+	for range 3 {
+		c.send(header)
+		for range 5 {
+			c.sendBinary(att)
+		}
+	}
+	c.expect(`420["sync"]`)
+	c.send(`430[]`)
+	want := []int{990_000, 990_000, 990_000, 990_000, 990_000}
+	for i := range 3 {
+		equal(t, "upload "+strconv.Itoa(i), recv(t, got), want)
+	}
+}

@@ -5,8 +5,12 @@ import (
 	"fmt"
 )
 
-// defaultMaxAttachments is socket.io-parser's maxAttachments default (parser 4.2.6 and later).
-const defaultMaxAttachments = 10
+// DefaultMaxAttachments is the most attachments a binary packet may declare, socket.io-parser's
+// maxAttachments default (parser 4.2.6 and later). Like Node, the size of each attachment is
+// bounded by the Engine.IO message limit (maxHttpBufferSize) alone, so a binary packet holds
+// at most DefaultMaxAttachments times that limit (10 MB by default): a smaller bound on the
+// total would refuse packets Node accepts.
+const DefaultMaxAttachments = 10
 
 // Decoder reassembles Socket.IO packets from the Engine.IO messages of one connection: the
 // text message of a packet, then, for [BinaryEvent] and [BinaryAck], one binary message per
@@ -107,7 +111,7 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 	if t == BinaryEvent || t == BinaryAck {
 		max := d.MaxAttachments
 		if max <= 0 {
-			max = defaultMaxAttachments
+			max = DefaultMaxAttachments
 		}
 		max = min(max, 1<<30) // n*10+9 cannot overflow below it
 		for ; i < len(b) && b[i] != '-'; i++ {
