@@ -36,6 +36,10 @@ type client struct {
 	running bool  // a goroutine is draining jobs; guarded by qmu
 }
 
+// jobOverhead is what a queued event costs besides its bytes and arguments: the job, its
+// closure and the Args.
+const jobOverhead = 128
+
 // job is one unit of work on the handler goroutine.
 type job struct {
 	size int
@@ -156,8 +160,8 @@ func (c *client) route(pkt *parser.Packet) {
 			return
 		}
 		args := Args{raw: elems[1:], attachments: pkt.Attachments}
-		// The queue's bound is on memory: the split arguments count too.
-		size := len(pkt.Data) + 16 + len(elems)*int(unsafe.Sizeof(json.RawMessage(nil)))
+		// The queue's bound is on memory: the job and the split arguments count too.
+		size := len(pkt.Data) + jobOverhead + len(elems)*int(unsafe.Sizeof(json.RawMessage(nil)))
 		for _, a := range pkt.Attachments {
 			size += len(a)
 		}

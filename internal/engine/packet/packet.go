@@ -101,7 +101,8 @@ func AppendPayload(dst []byte, pkts []Packet) []byte {
 // when b is valid UTF-8, and a corrected copy otherwise.
 func DecodePayload(b []byte) ([]Packet, error) {
 	b = ToValidUTF8(b)
-	var pkts []Packet
+	// Sized once: a body of tiny packets must not also cost the garbage of a growing slice.
+	pkts := make([]Packet, 0, bytes.Count(b, []byte{RecordSeparator})+1)
 	for {
 		i := bytes.IndexByte(b, RecordSeparator)
 		part := b
