@@ -109,17 +109,26 @@ func (p *Packet) Append(dst []byte) []byte {
 		dst = append(dst, '-')
 	}
 	if p.Namespace != "" && p.Namespace != "/" {
-		if utf8.ValidString(p.Namespace) {
-			dst = append(dst, p.Namespace...)
-		} else {
-			dst = append(dst, packet.ToValidUTF8([]byte(p.Namespace))...)
-		}
+		dst = appendNamespace(dst, p.Namespace)
 		dst = append(dst, ',')
 	}
 	if p.ID >= 0 {
 		dst = strconv.AppendInt(dst, p.ID, 10)
 	}
 	return append(dst, p.Data...)
+}
+
+// appendNamespace appends nsp, with U+FFFD in place of ill-formed UTF-8.
+func appendNamespace(dst []byte, nsp string) []byte {
+	for i := 0; i < len(nsp); i++ {
+		if nsp[i] >= utf8.RuneSelf {
+			if !utf8.ValidString(nsp[i:]) {
+				return append(dst, packet.ToValidUTF8([]byte(nsp))...)
+			}
+			break
+		}
+	}
+	return append(dst, nsp...)
 }
 
 // ReservedEvent reports whether name is one of socket.io's RESERVED_EVENTS, which neither side
