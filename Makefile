@@ -42,8 +42,10 @@ bench-smoke:
 # A short run of every fuzz target on top of its seed corpus.
 fuzz:
 	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=10s ./internal/engine/packet
+	go test -run='^$$' -fuzz=FuzzToValidUTF8 -fuzztime=10s ./internal/engine/packet
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=10s ./internal/parser
+	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=10s .
 	go test -run='^$$' -fuzz=FuzzWebSocketReader -fuzztime=10s ./internal/ws
 

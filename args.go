@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/hubkit/hub/internal/engine"
+	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/internal/parser"
 )
 
@@ -151,7 +152,8 @@ func encodePacket(p *Packet) ([]engine.Packet, error) {
 	return pkts, nil
 }
 
-// marshalJSON is json.Marshal without HTML escaping (JavaScript does not escape <, > and &).
+// marshalJSON is json.Marshal without HTML escaping (JavaScript does not escape <, > and &),
+// and with valid UTF-8 guaranteed (encoding/json does not check a json.Marshaler's output).
 func marshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -159,5 +161,5 @@ func marshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	return packet.ToValidUTF8(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }

@@ -2,11 +2,13 @@ package hub
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/hubkit/hub/internal/engine"
 	"github.com/hubkit/hub/internal/parser"
@@ -34,17 +36,29 @@ type client struct {
 	running bool  // a goroutine is draining jobs; guarded by qmu
 }
 
+// jobOverhead is what a queued event costs besides its bytes and arguments: the job, its
+// closure and the Args.
+const jobOverhead = 128
+
 // job is one unit of work on the handler goroutine.
 type job struct {
 	size int
 	run  func()
 }
 
+// maxQueued returns the bound of a client's handler queue: room for one binary packet of the
+// largest size a client may send (parser.DefaultMaxAttachments attachments of maxBuffer bytes
+// each, as Node accepts them) and twice maxBuffer of other packets, so that a client is not
+// disconnected for sending what Node accepts while its handlers are busy.
+func maxQueued(maxBuffer int64) int {
+	return max(int(maxBuffer)*(2+parser.DefaultMaxAttachments), 1<<16)
+}
+
 func newClient(srv *Server, sess *engine.Session) *client {
 	c := &client{
 		srv:       srv,
 		sess:      sess,
-		maxQueued: max(2*int(srv.opts.MaxHTTPBufferSize), 1<<16),
+		maxQueued: maxQueued(srv.opts.MaxHTTPBufferSize),
 		sockets:   make(map[string]*Socket),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
@@ -79,9 +93,15 @@ func (c *client) Message(p engine.Packet) {
 }
 
 // badPacket closes the session for a packet that does not decode; the sockets disconnect
-// with "forced close", as in Node.
+// with "forced close", as in Node. A packet over one of the parser's limits is logged at
+// Warn, naming the limit: a client met it, which no well-behaved one does.
 func (c *client) badPacket(err error) {
-	c.srv.opts.Logger.Debug("hub: invalid packet; closing the connection", "err", err)
+	var lim *parser.LimitError
+	if errors.As(err, &lim) {
+		c.srv.opts.Logger.Warn("hub: packet over a limit; closing the connection", "limit", lim.Limit, "max", lim.Max, "remote", c.sess.Request().RemoteAddr)
+	} else {
+		c.srv.opts.Logger.Debug("hub: invalid packet; closing the connection", "err", err)
+	}
 	c.sess.Close(engine.ReasonForcedClose)
 }
 
@@ -127,8 +147,11 @@ func (c *client) route(pkt *parser.Packet) {
 	switch pkt.Type {
 	case parser.Event, parser.BinaryEvent:
 		elems, err := parser.SplitArray(pkt.Data)
-		if err != nil || len(elems) == 0 {
-			c.badPacket(fmt.Errorf("hub: bad event payload: %v", err))
+		if err == nil && len(elems) == 0 {
+			err = errors.New("no event name")
+		}
+		if err != nil {
+			c.badPacket(fmt.Errorf("hub: bad event payload: %w", err))
 			return
 		}
 		event, ok := eventName(elems[0])
@@ -137,7 +160,8 @@ func (c *client) route(pkt *parser.Packet) {
 			return
 		}
 		args := Args{raw: elems[1:], attachments: pkt.Attachments}
-		size := len(pkt.Data) + 16
+		// The queue's bound is on memory: the job and the split arguments count too.
+		size := len(pkt.Data) + jobOverhead + len(elems)*int(unsafe.Sizeof(json.RawMessage(nil)))
 		for _, a := range pkt.Attachments {
 			size += len(a)
 		}

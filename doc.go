@@ -80,8 +80,9 @@
 // one client — its middleware, connection handlers, event handlers and disconnect handlers,
 // in every namespace — run on one goroutine, one at a time, in the order the client's
 // packets arrived; different clients' handlers run in parallel. A handler may block (the
-// client's later events wait, up to a bounded queue of about twice MaxHTTPBufferSize, past
-// which the client is disconnected), and acknowledgements are delivered even while it
+// client's later events wait, up to a bounded queue of twelve times MaxHTTPBufferSize — one
+// binary packet of the largest size, 10 attachments, and twice MaxHTTPBufferSize more —
+// past which the client is disconnected), and acknowledgements are delivered even while it
 // does, so a handler may call EmitWithAck on its own socket. A socket's Context is
 // cancelled when it disconnects: long handlers should watch it. A panic in a handler is
 // recovered and logged, as net/http does; decoding errors and errors handlers return go to

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/hubkit/hub/internal/engine/packet"
 )
 
 // AppendArgs appends args to dst as one compact JSON array, the way JSON.stringify writes it
@@ -32,9 +34,15 @@ import (
 // encoding/json path directly (the answer is cached per type); strings, bools, ints and
 // float64 arguments are written without it.
 //
+// The output is always valid UTF-8, so that it can go out in a WebSocket text frame: strings
+// are written as encoding/json writes them (each invalid byte as \ufffd), and the bytes that
+// come from json.RawMessage arguments and json.Marshaler values, which encoding/json does not
+// check, have each ill-formed sequence replaced by U+FFFD.
+//
 // On error, out is dst (its spare capacity may have been written) and attachments is nil.
 // AppendArgs is safe for concurrent use.
 func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err error) {
+	start := len(dst)
 	w := argWriter{dst: append(dst, '[')}
 	for i, a := range args {
 		if i > 0 {
@@ -45,6 +53,7 @@ func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err e
 			w.dst = appendString(w.dst, a)
 		case json.RawMessage:
 			w.dst = appendRaw(w.dst, a)
+			w.unchecked = true
 		case nil:
 			w.dst = append(w.dst, "null"...)
 		case bool:
@@ -74,7 +83,11 @@ func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err e
 		}
 	}
 	w.release()
-	return append(w.dst, ']'), w.attachments, nil
+	out = append(w.dst, ']')
+	if w.unchecked && !utf8.Valid(out[start:]) {
+		out = append(out[:start], packet.ToValidUTF8(out[start:])...)
+	}
+	return out, w.attachments, nil
 }
 
 // encoder is a pooled json.Encoder writing into its own buffer.
@@ -95,6 +108,7 @@ type argWriter struct {
 	dst         []byte
 	attachments [][]byte
 	enc         *encoder // taken from encoderPool on first use
+	unchecked   bool     // dst holds bytes whose UTF-8 was not checked (raw JSON, encoding/json output)
 }
 
 func (w *argWriter) release() {
@@ -117,6 +131,7 @@ func (w *argWriter) json(v any) error {
 	}
 	b := w.enc.buf.Bytes()
 	w.dst = append(w.dst, b[:len(b)-1]...) // without Encode's trailing newline
+	w.unchecked = true                     // a json.Marshaler's output is not checked for UTF-8
 	return nil
 }
 
@@ -146,6 +161,7 @@ func (w *argWriter) value(v reflect.Value, depth int) error {
 	t := v.Type()
 	if t == rawMessageType {
 		w.dst = appendRaw(w.dst, v.Bytes())
+		w.unchecked = true
 		return nil
 	}
 	if !v.CanInterface() {

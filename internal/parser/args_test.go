@@ -171,3 +171,30 @@ type failing struct{}
 var errFailing = errors.New("failing marshaler")
 
 func (failing) MarshalJSON() ([]byte, error) { return nil, errFailing }
+
+type badMarshaler struct{}
+
+func (badMarshaler) MarshalJSON() ([]byte, error) { return []byte("\"m\xff\""), nil }
+
+// What hub writes goes out in WebSocket text frames and polling bodies: it is valid UTF-8,
+// whatever the Go values hold (issue 10, item 3).
+func TestAppendArgsWritesValidUTF8(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		args []any
+		want string
+	}{
+		{"string", []any{"a\xff\xfe"}, `["a\ufffd\ufffd"]`}, // as encoding/json writes it
+		{"relayed raw JSON", []any{json.RawMessage("\"a\xff\xfe\"")}, "[\"a\uFFFD\uFFFD\"]"},
+		{"raw in a value with bytes", []any{map[string]any{"r": json.RawMessage("\"\xe2\x82\""), "b": []byte{}}}, "[{\"b\":{\"_placeholder\":true,\"num\":0},\"r\":\"\uFFFD\"}]"},
+		{"marshaler", []any{badMarshaler{}}, "[\"m\uFFFD\"]"},
+		{"valid raw kept", []any{json.RawMessage("\"\u00e9\"")}, "[\"\u00e9\"]"},
+	} {
+		out, _, err := parser.AppendArgs([]byte("prefix\xff"), tt.args)
+		success(t, err)
+		equal(t, tt.name, string(out), "prefix\xff"+tt.want)
+	}
+	p := parser.Packet{Type: parser.Event, Namespace: "/a\xff", ID: parser.NoID, Data: json.RawMessage(`["x"]`)}
+	equal(t, "namespace", string(p.Append(nil)), "2/a\uFFFD,[\"x\"]")
+}

@@ -5,8 +5,12 @@ import (
 	"fmt"
 )
 
-// defaultMaxAttachments is socket.io-parser's maxAttachments default (parser 4.2.6 and later).
-const defaultMaxAttachments = 10
+// DefaultMaxAttachments is the most attachments a binary packet may declare, socket.io-parser's
+// maxAttachments default (parser 4.2.6 and later). Like Node, the size of each attachment is
+// bounded by the Engine.IO message limit (maxHttpBufferSize) alone, so a binary packet holds
+// at most DefaultMaxAttachments times that limit (10 MB by default): a smaller bound on the
+// total would refuse packets Node accepts.
+const DefaultMaxAttachments = 10
 
 // Decoder reassembles Socket.IO packets from the Engine.IO messages of one connection: the
 // text message of a packet, then, for [BinaryEvent] and [BinaryAck], one binary message per
@@ -32,7 +36,8 @@ type Decoder struct {
 //
 // Every error wraps [ErrInvalid]. Text rejects: a type that is not 0–6; for binary types, an
 // attachment count that is missing, not a decimal integer, not followed by '-', below 1 or
-// above MaxAttachments; an ack id beyond int64; JSON that does not parse; and a payload of
+// above MaxAttachments (a [*LimitError]); a CONNECT or CONNECT_ERROR payload nested deeper
+// than [MaxDepth] (a *LimitError; [SplitArray] checks the arguments of the other packets); an ack id beyond int64; JSON that does not parse; and a payload of
 // the wrong shape (CONNECT: absent or an object; DISCONNECT: absent; EVENT and BINARY_EVENT:
 // a non-empty array whose first element is a number or a string that is not a reserved
 // event name; ACK and BINARY_ACK: an array; CONNECT_ERROR: an object or a string). A text
@@ -106,7 +111,7 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 	if t == BinaryEvent || t == BinaryAck {
 		max := d.MaxAttachments
 		if max <= 0 {
-			max = defaultMaxAttachments
+			max = DefaultMaxAttachments
 		}
 		max = min(max, 1<<30) // n*10+9 cannot overflow below it
 		for ; i < len(b) && b[i] != '-'; i++ {
@@ -115,10 +120,10 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 				return nil, 0, fmt.Errorf("%w: illegal attachments", ErrInvalid)
 			}
 			if n > max/10 {
-				return nil, 0, fmt.Errorf("%w: too many attachments", ErrInvalid)
+				return nil, 0, &LimitError{Limit: "attachments", Max: max}
 			}
 			if n = n*10 + int(c-'0'); n > max {
-				return nil, 0, fmt.Errorf("%w: too many attachments", ErrInvalid)
+				return nil, 0, &LimitError{Limit: "attachments", Max: max}
 			}
 		}
 		if i == len(b) || i == 1 || n < 1 {
@@ -160,6 +165,15 @@ func (d *Decoder) decode(b []byte) (p *Packet, n int, err error) {
 	}
 	if err := checkPayload(t, data); err != nil {
 		return nil, 0, err
+	}
+	if t == Connect || t == ConnectError {
+		// Their payload goes to the application whole: check its depth here. (The arguments
+		// of events and acks are checked by SplitArray, binary packets by Binary.)
+		if i, _ := trimSpace(data); i < len(data) {
+			if _, err := skipValue(data, i, 0); err != nil {
+				return nil, 0, err
+			}
+		}
 	}
 	return &Packet{Type: t, Namespace: nsp, ID: id, Data: data}, n, nil
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hubkit/hub/internal/parser"
 )
@@ -18,7 +20,13 @@ func FuzzDecoder(f *testing.F) {
 		f.Add(tt.wire, []byte{1, 2, 3}, uint8(len(tt.packet.Attachments)))
 	}
 	for _, s := range []string{`45`, `5`, `5-`, `511-[]`, `0/random`, `2["connect"]`, `2{}`, `2abc["a"]`, `52-["a",{"_placeholder":true,"num":1}]`,
-		`51-["a",{"_placeholder":true,"num":1}]`, `2/admin,99999999999999999999["a"]`, `2["\u0063onnect"]`} {
+		`51-["a",{"_placeholder":true,"num":1}]`, `2/admin,99999999999999999999["a"]`, `2["\u0063onnect"]`,
+		// the hostile cases of limits_test.go: past and at each limit, and invalid UTF-8
+		`2` + args(parser.MaxArgs+1), `3` + args(parser.MaxArgs), `2["e",` + nested(parser.MaxDepth, "") + `]`,
+		`2["e",` + nested(parser.MaxDepth-1, "") + `]`, `0{"a":` + nested(parser.MaxDepth, "") + `}`,
+		`51-["e",` + nested(parser.MaxDepth-1, `{"_placeholder":true,"num":0}`) + `]`,
+		`51-["e",[{"_placeholder":true,"num":0}` + strings.Repeat(",[]", 1000) + `]]`,
+		"2[\"e\",\"a\xff\xfe\"]", "2/\xff,[\"e\"]", "2[\"\xed\xa0\x80\"]"} {
 		f.Add(s, []byte("x"), uint8(2))
 	}
 	f.Fuzz(func(t *testing.T, text string, bin []byte, n uint8) {
@@ -48,6 +56,12 @@ func FuzzDecoder(f *testing.F) {
 
 func checkPacket(t *testing.T, text string, p *parser.Packet) {
 	wire := p.Append(nil)
+	if head := wire[:len(wire)-len(p.Data)]; !utf8.Valid(head) {
+		t.Fatalf("%q re-encodes to %q, whose header is not valid UTF-8", text, wire)
+	}
+	if !utf8.ValidString(p.Namespace) {
+		return // written with U+FFFD: it does not decode to the same namespace
+	}
 	var d parser.Decoder
 	q, err := d.Text(wire)
 	for _, a := range p.Attachments {
@@ -66,6 +80,10 @@ func checkPacket(t *testing.T, text string, p *parser.Packet) {
 		return
 	}
 	args, err := parser.SplitArray(p.Data)
+	var lim *parser.LimitError
+	if errors.As(err, &lim) {
+		return // the event is refused past a limit
+	}
 	if err != nil {
 		t.Fatalf("SplitArray(%q): %v", p.Data, err)
 	}
@@ -128,7 +146,8 @@ func FuzzUnmarshalArg(f *testing.F) {
 
 		var got any
 		err := parser.UnmarshalArg(raw, atts, &got)
-		if !parser.HasPlaceholders(raw) {
+		var lim *parser.LimitError
+		if !parser.HasPlaceholders(raw) && !errors.As(err, &lim) { // past MaxDepth, encoding/json may still decode it
 			var want any
 			wantErr := json.Unmarshal(raw, &want)
 			if (err == nil) != (wantErr == nil) || !reflect.DeepEqual(got, want) {
@@ -177,6 +196,10 @@ func FuzzAppendArgs(f *testing.F) {
 		}
 		if err == nil && string(got) != string(bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
 			t.Fatalf("AppendArgs(%#v) = %s; encoding/json writes %s", args, got, want.Bytes())
+		}
+		raw, _, err := parser.AppendArgs(nil, []any{json.RawMessage(s)})
+		if err != nil || !utf8.Valid(raw) {
+			t.Fatalf("AppendArgs(json.RawMessage(%q)) = %q, %v: want valid UTF-8", s, raw, err)
 		}
 	})
 }

@@ -13,10 +13,10 @@ import (
 // This file holds a small JSON scanner. It never allocates on the plain paths, and it bounds
 // nesting like encoding/json does, so that hostile input costs linear time.
 
-// maxDepth is the nesting limit, the one encoding/json enforces.
-const maxDepth = 10000
-
 var errSyntax = fmt.Errorf("%w: malformed JSON", ErrInvalid)
+
+// errDepth reports JSON nested deeper than MaxDepth.
+var errDepth = &LimitError{Limit: "nesting depth", Max: MaxDepth}
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -107,8 +107,8 @@ func skipValue(d []byte, i, depth int) (int, error) {
 // walkArray walks the array starting at d[i], which is '[', calls fn (if not nil) with the
 // bounds of each element and returns the end of the array.
 func walkArray(d []byte, i, depth int, fn func(start, end int) error) (int, error) {
-	if depth > maxDepth {
-		return 0, errSyntax
+	if depth > MaxDepth {
+		return 0, errDepth
 	}
 	return elements(d, i, func(i int) (int, error) {
 		end, err := skipValue(d, i, depth)
@@ -122,8 +122,8 @@ func walkArray(d []byte, i, depth int, fn func(start, end int) error) (int, erro
 // walkObject walks the object starting at d[i], which is '{', calls fn (if not nil) with the
 // raw key (quotes included) and the bounds of each value, and returns the end of the object.
 func walkObject(d []byte, i, depth int, fn func(key []byte, start, end int) error) (int, error) {
-	if depth > maxDepth {
-		return 0, errSyntax
+	if depth > MaxDepth {
+		return 0, errDepth
 	}
 	return members(d, i, func(key []byte, i int) (int, error) {
 		end, err := skipValue(d, i, depth)
@@ -226,6 +226,10 @@ func unquote(key []byte) string {
 // copy) without surrounding whitespace. Data that is not a JSON array is an error wrapping
 // [ErrInvalid]; the elements themselves are only checked for their structure (brackets and
 // strings), [UnmarshalArg] reports anything else.
+//
+// SplitArray enforces the limits on a received packet: an array of more than [MaxArgs]
+// elements, or nested deeper than [MaxDepth], is a [*LimitError] (which wraps ErrInvalid),
+// found before anything is allocated.
 func SplitArray(data json.RawMessage) ([]json.RawMessage, error) {
 	i, j := trimSpace(data)
 	if i >= j || data[i] != '[' {
@@ -233,7 +237,12 @@ func SplitArray(data json.RawMessage) ([]json.RawMessage, error) {
 	}
 	d := data[:j]
 	n := 0
-	end, err := walkArray(d, i, 1, func(int, int) error { n++; return nil })
+	end, err := walkArray(d, i, 1, func(int, int) error {
+		if n++; n > MaxArgs {
+			return errArgs
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -273,9 +282,11 @@ type node struct {
 	num        []byte
 }
 
-// index lists the arrays and objects of a JSON value in document order, so that skipping a
-// nested value or asking whether it holds a placeholder costs a binary search, not a scan.
-// Like socket.io-parser, it does not look inside a placeholder.
+// index lists the arrays and objects of a JSON value that are or hold a placeholder, in
+// document order, so that skipping such a value or asking whether it holds a placeholder
+// costs a binary search, not a scan; a value without one is not indexed (its end is found by
+// a scan, once per visit), so the index costs memory in proportion to the placeholders, not
+// to the input. Like socket.io-parser, it does not look inside a placeholder.
 type index struct {
 	raw   []byte
 	root  int // start of the trimmed value
@@ -301,8 +312,8 @@ func (x *index) scan(i, depth int) (end int, hasPH bool, err error) {
 		end, err = skipScalar(d, i)
 		return end, false, err
 	}
-	if depth > maxDepth {
-		return 0, false, errSyntax
+	if depth > MaxDepth {
+		return 0, false, errDepth
 	}
 	k := len(x.nodes)
 	x.nodes = append(x.nodes, node{start: i})
@@ -310,6 +321,10 @@ func (x *index) scan(i, depth int) (end int, hasPH bool, err error) {
 		end, err = x.array(i, depth, func(h bool) { hasPH = hasPH || h })
 		if err != nil {
 			return 0, false, err
+		}
+		if !hasPH {
+			x.nodes = x.nodes[:k] // its elements were dropped already: none holds a placeholder
+			return end, false, nil
 		}
 		x.nodes[k].end, x.nodes[k].hasPH = end, hasPH
 		return end, hasPH, nil
@@ -330,6 +345,10 @@ func (x *index) scan(i, depth int) (end int, hasPH bool, err error) {
 	if isPH {
 		x.nodes = x.nodes[:k+1]
 		hasPH = true
+	}
+	if !hasPH {
+		x.nodes = x.nodes[:k]
+		return end, false, nil
 	}
 	x.nodes[k] = node{start: i, end: end, hasPH: hasPH, isPH: isPH, num: num}
 	return end, hasPH, nil
@@ -371,7 +390,7 @@ func (x *index) end(i int) int {
 	if n := x.find(i); n != nil {
 		return n.end
 	}
-	e, err := skipScalar(x.raw, i)
+	e, err := skipValue(x.raw, i, 0)
 	if err != nil {
 		return len(x.raw) // unreachable: the index was built from valid structure
 	}

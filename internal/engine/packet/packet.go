@@ -34,7 +34,9 @@ type Packet struct {
 var ErrBadPacket = errors.New("engine.io: malformed packet")
 
 // DecodeText decodes one text-encoded packet (`4hello`, `2probe`, or `b<base64>` for binary).
-// The returned Data aliases b for text packets.
+// The returned Data aliases b for text packets. DecodeText does not check UTF-8: a WebSocket
+// text frame is checked by the frame reader (invalid UTF-8 fails the connection with 1007),
+// and a polling body by [DecodePayload].
 func DecodeText(b []byte) (Packet, error) {
 	if len(b) == 0 {
 		return Packet{}, ErrBadPacket
@@ -92,8 +94,15 @@ func AppendPayload(dst []byte, pkts []Packet) []byte {
 // DecodePayload splits a polling body on the record separator and decodes each packet. Like the
 // Node server it stops at the first packet it cannot decode and reports ErrBadPacket, returning
 // the packets decoded before it. An empty body is an error.
+//
+// A polling body is text: like Node, which reads it as UTF-8, DecodePayload replaces invalid
+// UTF-8 with U+FFFD ([ToValidUTF8]) before splitting, so no text packet it returns holds
+// invalid UTF-8 that could be relayed into a WebSocket text frame. The packets' Data alias b
+// when b is valid UTF-8, and a corrected copy otherwise.
 func DecodePayload(b []byte) ([]Packet, error) {
-	var pkts []Packet
+	b = ToValidUTF8(b)
+	// Sized once: a body of tiny packets must not also cost the garbage of a growing slice.
+	pkts := make([]Packet, 0, bytes.Count(b, []byte{RecordSeparator})+1)
 	for {
 		i := bytes.IndexByte(b, RecordSeparator)
 		part := b
