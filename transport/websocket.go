@@ -115,18 +115,17 @@ func (b *wsSession) probe(c *ws.Conn) bool {
 }
 
 // Message hands the client's message to the session as a packet.
-func (b *wsSession) Message(op byte, data []byte) bool {
+func (b *wsSession) Message(op byte, data []byte) error {
 	if op == wsframe.OpBinary {
 		b.Receive(packet.Packet{Type: packet.Message, Data: data, Binary: true})
-		return true
+		return nil
 	}
 	p, err := packet.DecodeText(data)
 	if err != nil {
-		b.Session.Fail(err)
-		return false
+		return err
 	}
 	b.Receive(p)
-	return true
+	return nil
 }
 
 // Frames pulls what the session has ready and appends its frames to buf: one frame per

@@ -28,16 +28,17 @@ type Session interface {
 	Logger() *slog.Logger
 	// Begin runs first in the reading goroutine (an upgrade's probe exchange, with
 	// Conn.ReadMessage and Conn.Write). It reports whether the connection carries the
-	// session; if not, the connection closes with status 1000.
+	// session; if not, the connection closes (a close frame without a status).
 	Begin(c *Conn) bool
 	// Notify has the session call ready whenever it has something to write, as
 	// transport.Session.Notify: then a writer calls Frames until it finds nothing. ready must
 	// not block.
 	Notify(ready func())
 	// Message handles one data message (op is wsframe.OpText, valid UTF-8, or
-	// wsframe.OpBinary); data is the session's. It reports whether the connection goes on:
-	// if not, it has failed the session itself.
-	Message(op byte, data []byte) bool
+	// wsframe.OpBinary); data is the session's. An error (a message that does not decode)
+	// ends the connection as ws ends one for Engine.IO's parse error: a close frame without
+	// a status, then Fail(err).
+	Message(op byte, data []byte) error
 	// Frames appends the frames of what the session has ready to buf: ok is false when it has
 	// nothing (nor is closing); last when these are its final frames, after which the connection
 	// writes the close frame. Calls never overlap.
@@ -196,6 +197,21 @@ const closeLinger = time.Second
 // lingerMax bounds what is read and dropped while lingering.
 const lingerMax = 1 << 20
 
+// awaitClose waits, for closeLinger at most, for the client's answer to a close frame
+// without a status, dropping its messages: ws's close() keeps the connection open until the
+// client's close frame, where it ends a failed connection (1002, 1007, 1009) at once.
+func (c *Conn) awaitClose() {
+	c.clearIdleDeadline()
+	if c.nc.SetReadDeadline(time.Now().Add(closeLinger)) != nil {
+		return
+	}
+	for {
+		if _, _, err := c.readMessage(); err != nil {
+			return
+		}
+	}
+}
+
 // linger ends the close handshake the reading goroutine started or answered: once the close
 // frame is out it half-closes the socket (the client reads EOF after the close frame) and reads
 // and drops what the client still sends until EOF, for closeLinger and lingerMax bytes at
@@ -260,7 +276,7 @@ func (c *Conn) sessionEnded() {
 // whether the connection carries the session.
 func (c *Conn) begin() bool {
 	if !c.s.Begin(c) {
-		c.writeClose(closeNormal)
+		c.writeClose(closeNoStatus)
 		return false
 	}
 	c.s.Notify(c.ready)
@@ -288,6 +304,8 @@ func (c *Conn) next(err error) bool {
 			code = closeProtocolError
 		case errors.Is(err, errBadUTF8):
 			code = closeInvalidData
+		case errors.As(err, new(*messageError)):
+			code, err = closeNoStatus, errors.Unwrap(err)
 		default:
 			// A close frame, or the connection dropped without one: Node calls both
 			// "transport close".
@@ -304,6 +322,9 @@ func (c *Conn) next(err error) bool {
 			c.mu.Unlock()
 		}
 		s.Fail(err)
+		if code == closeNoStatus {
+			c.awaitClose()
+		}
 		if linger {
 			c.linger()
 		}
@@ -311,8 +332,18 @@ func (c *Conn) next(err error) bool {
 	}
 	// After the session closed, what the client still sends is dropped, and the loop goes
 	// on until the client answers the close frame or the session finishes.
-	return s.Message(op, data)
+	if err := s.Message(op, data); err != nil {
+		return c.next(&messageError{err})
+	}
+	return true
 }
+
+// messageError is a message the session could not take (Session.Message): the connection
+// ends as for a protocol error, with a close frame without a status.
+type messageError struct{ err error }
+
+func (e *messageError) Error() string { return e.err.Error() }
+func (e *messageError) Unwrap() error { return e.err }
 
 // Conn is a WebSocket connection after the handshake: hub reads and writes its frames. Its
 // exported methods are for Session.Begin, in the reading goroutine.
@@ -479,7 +510,7 @@ func (c *Conn) take() batch {
 		return batch{}
 	}
 	if last { // the final frames, then the close frame, in the same write
-		buf = appendClose(buf, closeNormal)
+		buf = appendClose(buf, closeNoStatus)
 	}
 	b.buf, b.closed, b.ok = buf, last, true
 	return b
@@ -488,16 +519,21 @@ func (c *Conn) take() batch {
 // batchPool holds the buffers writers build batches in: an idle connection keeps none.
 var batchPool = sync.Pool{New: func() any { return new([]byte) }}
 
-// Close status codes (RFC 6455 §7.4.1) hub sends.
+// Close status codes (RFC 6455 §7.4.1) hub sends. closeNoStatus is a close frame with an
+// empty body, what ws sends when the server ends a connection normally (its close()).
 const (
-	closeNormal        = 1000
+	closeNoStatus      = 1005
 	closeProtocolError = 1002
 	closeInvalidData   = 1007
 	closeTooBig        = 1009
 )
 
-// appendClose appends a close frame with a status code and no reason.
+// appendClose appends a close frame with a status code and no reason, or with an empty body
+// for closeNoStatus.
 func appendClose(b []byte, code uint16) []byte {
+	if code == closeNoStatus {
+		return append(b, 0x80|wsframe.OpClose, 0)
+	}
 	return append(b, 0x80|wsframe.OpClose, 2, byte(code>>8), byte(code))
 }
 

@@ -56,14 +56,14 @@ func (s *fakeSession) Notify(ready func()) {
 	s.ready = ready
 	s.mu.Unlock()
 }
-func (s *fakeSession) Message(op byte, data []byte) bool {
+func (s *fakeSession) Message(op byte, data []byte) error {
 	s.maybePanic("Message")
 	s.mu.Lock()
 	s.queue = append(s.queue, string(data))
 	ready := s.ready
 	s.mu.Unlock()
 	ready()
-	return true
+	return nil
 }
 func (s *fakeSession) Frames(buf []byte) ([]byte, bool, bool) {
 	s.maybePanic("Frames")
