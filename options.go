@@ -51,6 +51,13 @@ type Options struct {
 	// MaxQueuedBytes bounds, per session, what may wait to be written to a slow client; past
 	// it the session closes. Default 4 MiB.
 	MaxQueuedBytes int
+	// MaxHeaderBytes bounds the request line and headers of every Socket.IO request; a
+	// bigger one is refused with 431 Request Header Fields Too Large, as Node does past its
+	// maxHeaderSize. A session keeps its handshake request (see [Socket.Request]), so this
+	// also bounds what each connection holds of it. Default 16 KiB,
+	// Node's. net/http reads up to http.Server.MaxHeaderBytes (1 MB by default) before hub
+	// sees a request: set that too (see the README's "Running in production").
+	MaxHeaderBytes int
 
 	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
 	// [NewMemoryAdapter].
@@ -154,6 +161,7 @@ func (o *Options) engineOptions() *engine.Options {
 		UpgradeTimeout: o.UpgradeTimeout,
 		MaxPayload:     o.MaxHTTPBufferSize,
 		MaxQueuedBytes: o.MaxQueuedBytes,
+		MaxHeaderBytes: o.MaxHeaderBytes,
 		AllowRequest:   o.AllowRequest,
 		Cookie:         o.Cookie,
 		Logger:         o.Logger,

@@ -48,6 +48,9 @@ func NewServer(h Handler, opts *Options) *Server {
 	if o.MaxQueuedBytes <= 0 {
 		o.MaxQueuedBytes = 4 << 20
 	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 16 << 10
+	}
 	if o.Transports == nil {
 		o.Transports = []transport.Transport{transport.Polling{}, transport.SSE{}, transport.WebSocket{UpgradeTimeout: o.UpgradeTimeout}}
 	}
@@ -74,6 +77,13 @@ var errorMessages = [...]string{"Transport unknown", "Session ID unknown", "Bad 
 // stream. Requests are checked in the Node server's order, and refused with its status codes
 // and JSON bodies.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if headerSize(r) > srv.opts.MaxHeaderBytes {
+		// Node's HTTP server answers 431 with no body past its maxHeaderSize; net/http lets
+		// 1 MB through by default, and a session keeps its handshake request.
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+		return
+	}
 	if srv.opts.CORS != nil && srv.cors(w, r) {
 		return // a preflight, answered
 	}
@@ -257,6 +267,22 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, status, code i
 	h.Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// headerSize is the size of r's request line and headers as they came on the wire, give or
+// take the spaces the client put around values.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	if r.RequestURI == "" {
+		n += len(r.URL.Path) + len(r.URL.RawQuery) + 1
+	}
+	n += len("Host: ") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
+		}
+	}
+	return n + 2
 }
 
 // validOrigin rejects Origin headers with characters no origin has (Node's check).
