@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 )
@@ -36,6 +37,10 @@ type Session interface {
 	ID() string
 	// MaxPayload is the largest body or message, in bytes, the transport may accept.
 	MaxPayload() int64
+	// IOTimeout is how long reading one request body, or writing one response (or one SSE
+	// batch), may take: the transport sets it as the request's read or write deadline, so
+	// that a client that trickles its bytes, or stops reading, cannot hold a request.
+	IOTimeout() time.Duration
 	// Pull waits until packets are ready for this transport and returns all of them, in order.
 	// When the session has closed it returns its final packets (possibly none) with ErrClosed.
 	// A second Pull while one is waiting returns ErrOverlap and closes the session. It returns

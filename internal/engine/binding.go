@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/transport"
@@ -30,9 +31,15 @@ var errUpgrade = errors.New("engine.io: upgrade not possible now")
 func (b *binding) ID() string               { return b.s.id }
 func (b *binding) MaxPayload() int64        { return b.s.srv.opts.MaxPayload }
 func (b *binding) Context() context.Context { return b.s.Context() }
-func (b *binding) Upgrading() bool          { return b.upgrading }
-func (b *binding) Fail(err error)           { b.s.fail(err) }
-func (b *binding) Stream()                  { b.stream = true }
+
+// IOTimeout is PingInterval + PingTimeout: the time a live client always has to answer a ping.
+func (b *binding) IOTimeout() time.Duration {
+	o := &b.s.srv.opts
+	return o.PingInterval + o.PingTimeout
+}
+func (b *binding) Upgrading() bool { return b.upgrading }
+func (b *binding) Fail(err error)  { b.s.fail(err) }
+func (b *binding) Stream()         { b.stream = true }
 
 // release lets another request pull once a stream, or a request told of packets, has ended.
 func (b *binding) release() {
