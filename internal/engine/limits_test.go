@@ -1,12 +1,17 @@
 package engine_test
 
 import (
+	"bufio"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine"
 )
@@ -105,4 +110,78 @@ func TestHandshakeMemoryBound(t *testing.T) {
 	if got := srv.Sessions(); got != n {
 		t.Fatalf("sessions: %d; want %d", got, n)
 	}
+}
+
+// A polling or SSE POST whose chunked body trickles in and never ends (a slowloris) is
+// answered 400 and dropped once PingInterval + PingTimeout have passed, and its goroutine
+// exits. (Before the read deadline, it was held for as long as the client kept trickling.)
+func TestSlowBodyDropped(t *testing.T) {
+	t.Parallel()
+	for _, tr := range []string{"polling", "sse"} {
+		t.Run(tr, func(t *testing.T) {
+			t.Parallel()
+			ts, _, _ := newServer(t, &engine.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+			sid := handshakeOn(t, ts.URL, tr)
+			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() }) // runs before the server's cleanup: never hangs it
+			fmt.Fprintf(conn, "POST /?EIO=4&transport=%s&sid=%s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain;charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n", tr, sid)
+			stop := make(chan struct{})
+			trickled := make(chan struct{})
+			go func() { // one byte every 10 ms until the server hangs up or the test ends
+				defer close(trickled)
+				tick := time.NewTicker(10 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					if _, err := io.WriteString(conn, "1\r\n4\r\n"); err != nil {
+						return
+					}
+					select {
+					case <-tick.C:
+					case <-stop:
+						return
+					}
+				}
+			}()
+			defer func() { close(stop); <-trickled }()
+			start := time.Now()
+			conn.SetReadDeadline(start.Add(5 * time.Second))
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer to a never-ending body within 5s: %v", err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("never-ending body: got %d; want 400", res.StatusCode)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("never-ending body answered after %v; want about 200ms", d)
+			}
+			waitFor(t, "the POST's goroutine to exit", func() bool { return goroutines("transport.servePost") == 0 })
+		})
+	}
+}
+
+// handshakeOn opens a session on transport tr ("polling" or "sse") and returns its id.
+func handshakeOn(t *testing.T, base, tr string) string {
+	t.Helper()
+	if tr == "polling" {
+		return handshake(t, base).SID
+	}
+	res, err := http.Get(base + "/?EIO=4&transport=sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	line, err := bufio.NewReader(res.Body).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "data: 0{") {
+		t.Fatalf("SSE handshake: got %q, %v", line, err)
+	}
+	var o openPacket
+	if err := json.Unmarshal([]byte(strings.TrimSpace(line[len("data: 0"):])), &o); err != nil {
+		t.Fatal(err)
+	}
+	return o.SID
 }
