@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"net/http"
 	"runtime"
 	"time"
 
@@ -22,6 +23,7 @@ type binding struct {
 	spare     []packet.Packet // the array TryPull hands the session next (guarded by s.mu)
 	detached  bool            // Detach was called: end runs when the transport says so
 	end       func()          // what ends the request (set by Server.serve)
+	w         http.ResponseWriter
 }
 
 var _ transport.Session = (*binding)(nil)

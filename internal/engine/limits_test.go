@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -184,4 +185,46 @@ func handshakeOn(t *testing.T, base, tr string) string {
 		t.Fatal(err)
 	}
 	return o.SID
+}
+
+// Shutdown returns by its context's deadline while a request is stuck reading a body that
+// never comes, and Close then cuts that request short and returns. (Before, Shutdown waited for
+// the stuck request as long as the client held it.)
+func TestShutdownStuckRequest(t *testing.T) {
+	t.Parallel()
+	ts, _, srv := newServer(t, nil)
+	sid := handshake(t, ts.URL).SID
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A POST that announces 100 bytes and sends 1.
+	fmt.Fprintf(conn, "POST /?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 100\r\n\r\n4", sid)
+	waitFor(t, "the POST to be reading its body", func() bool { return goroutines("transport.servePost", "io.ReadAll") == 1 })
+
+	bounded := func(what string, limit time.Duration, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		start := time.Now()
+		go func() { f(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(limit):
+			conn.Close() // let the stuck request, and f, go
+			<-done
+			t.Fatalf("%s took more than %v (%v)", what, limit, time.Since(start))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	var serr error
+	bounded("Shutdown with a 200ms context", 2*time.Second, func() { serr = srv.Shutdown(ctx) })
+	if serr != context.DeadlineExceeded {
+		t.Fatalf("Shutdown: got %v; want %v", serr, context.DeadlineExceeded)
+	}
+	bounded("Close after Shutdown", 2*time.Second, func() { srv.Close() })
+	if n := goroutines("transport.servePost"); n != 0 {
+		t.Fatalf("POST goroutines after Close: %d; want 0", n)
+	}
 }

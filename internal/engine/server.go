@@ -146,7 +146,10 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Tra
 		after()
 		srv.track.done()
 	}
+	b.w = w
+	b.s.enter(b)
 	t.Serve(w, r, b)
+	b.s.leave(b)
 	if !b.detached {
 		b.end()
 	}
@@ -304,8 +307,9 @@ func (srv *Server) Sessions() int {
 
 // Shutdown stops new handshakes, closes every session with ReasonShutdown — queued packets
 // and a close packet are flushed, parked polls answered at once — and waits until every
-// session and its goroutines have finished, or ctx is done (then it closes the rest hard and
-// returns ctx.Err()).
+// session and its goroutines have finished, or until ctx is done: then it closes the rest
+// hard, as Close does, and returns ctx.Err() at once, without waiting for their goroutines
+// to exit (call Close for that), as http.Server.Shutdown does.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	for _, s := range srv.stop() {
 		s.Close(ReasonShutdown)
@@ -314,14 +318,22 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	case <-srv.track.idle():
 		return nil
 	case <-ctx.Done():
-		srv.Close()
+		srv.closeAll()
 		return ctx.Err()
 	}
 }
 
 // Close closes every session at once, without waiting for the final packets to be written,
-// and returns when their goroutines have exited.
+// and returns when their goroutines have exited. Requests in progress are cut short: a body
+// still being read, or an answer still being written, fails at once.
 func (srv *Server) Close() error {
+	srv.closeAll()
+	<-srv.track.idle()
+	return nil
+}
+
+// closeAll finishes every session and aborts the requests being served.
+func (srv *Server) closeAll() {
 	srv.stop()
 	srv.mu.Lock()
 	list := make([]*Session, 0, len(srv.live))
@@ -332,9 +344,8 @@ func (srv *Server) Close() error {
 	for _, s := range list {
 		s.close(ReasonShutdown, nil, nil, false)
 		s.finish()
+		s.abortRequests()
 	}
-	<-srv.track.idle()
-	return nil
 }
 
 func (srv *Server) stop() []*Session {

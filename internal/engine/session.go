@@ -60,6 +60,7 @@ type Session struct {
 	upgrading  bool          // a request is taking the session to another transport
 	probed     bool          // ...and the client's probe succeeded: answer old polls with noop
 	probeCh    chan struct{} // closed when an upgrade's probe succeeds; made by a Pull that waits, guarded by mu
+	serving    []*binding    // requests in Transport.Serve, for abortRequests
 	pingTimer  *time.Timer
 	pongTimer  *time.Timer
 	flushTimer *time.Timer
@@ -313,6 +314,42 @@ func (s *Session) requestDone() {
 	s.mu.Unlock()
 	if closing {
 		s.finish()
+	}
+}
+
+// enter and leave bracket a request's Transport.Serve: while it runs, abortRequests may cut
+// it short.
+func (s *Session) enter(b *binding) {
+	s.mu.Lock()
+	s.serving = append(s.serving, b)
+	s.mu.Unlock()
+}
+
+func (s *Session) leave(b *binding) {
+	s.mu.Lock()
+	for i, c := range s.serving {
+		if c == b {
+			last := len(s.serving) - 1
+			s.serving[i], s.serving[last] = s.serving[last], nil
+			s.serving = s.serving[:last]
+			break
+		}
+	}
+	s.mu.Unlock()
+}
+
+// abortRequests makes the body reads and writes of the requests being served fail at once
+// (a read deadline, a write deadline in the past), so that a client that stopped sending or
+// reading half way cannot hold Server.Close. A WebSocket's connection, once it is the
+// transport's, is closed when the session finishes instead.
+func (s *Session) abortRequests() {
+	past := time.Unix(1, 0)
+	s.mu.Lock()
+	defer s.mu.Unlock() // held: leave waits, so no ResponseWriter is touched after its Serve
+	for _, b := range s.serving {
+		rc := http.NewResponseController(b.w)
+		rc.SetReadDeadline(past)
+		rc.SetWriteDeadline(past)
 	}
 }
 
