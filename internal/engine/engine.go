@@ -78,6 +78,8 @@ type Options struct {
 	// protocol checks; an error rejects it with 403 and the error's text.
 	AllowRequest func(r *http.Request) error
 	// CORS, when set, answers preflights and adds CORS headers to every engine response.
+	// WebSocket handshakes whose Origin names another host than the request's are refused
+	// with 403 unless CORS allows that origin.
 	CORS *CORS
 	// Cookie, when set, is the name of a cookie set to the sid on the handshake (Node's "io").
 	Cookie string

@@ -97,6 +97,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
 		return
 	}
+	if origin := r.Header.Get("Origin"); origin != "" && isWebSocket(r) && !srv.allowsWebSocket(origin, r) {
+		// Browsers apply no CORS to WebSockets, and send the site's cookies: a page on any
+		// other site could open one in its visitor's name (stricter than Node, which lets it).
+		srv.refuse(w, r, http.StatusForbidden, codeForbidden, "Cross-origin WebSocket refused: list the origin in the server's CORS option")
+		return
+	}
 	if sid := q.Get("sid"); sid != "" {
 		srv.mu.Lock()
 		s := srv.sessions[sid]
