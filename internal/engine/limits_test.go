@@ -116,11 +116,10 @@ func TestHandshakeMemoryBound(t *testing.T) {
 // A polling or SSE POST whose chunked body trickles in and never ends (a slowloris) is
 // answered 400 and dropped once PingInterval + PingTimeout have passed, and its goroutine
 // exits. (Before the read deadline, it was held for as long as the client kept trickling.)
+// Not parallel: it counts the server's POST goroutines.
 func TestSlowBodyDropped(t *testing.T) {
-	t.Parallel()
 	for _, tr := range []string{"polling", "sse"} {
 		t.Run(tr, func(t *testing.T) {
-			t.Parallel()
 			ts, _, _ := newServer(t, &engine.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
 			sid := handshakeOn(t, ts.URL, tr)
 			conn, err := net.Dial("tcp", ts.Listener.Addr().String())
@@ -189,9 +188,9 @@ func handshakeOn(t *testing.T, base, tr string) string {
 
 // Shutdown returns by its context's deadline while a request is stuck reading a body that
 // never comes, and Close then cuts that request short and returns. (Before, Shutdown waited for
-// the stuck request as long as the client held it.)
+// the stuck request as long as the client held it.) Not parallel: it counts the server's POST
+// goroutines.
 func TestShutdownStuckRequest(t *testing.T) {
-	t.Parallel()
 	ts, _, srv := newServer(t, nil)
 	sid := handshake(t, ts.URL).SID
 	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
