@@ -187,7 +187,9 @@ func (c *wsConn) probe(timeout time.Duration) bool {
 			return false
 		}
 		if want == packet.Ping {
-			if c.writeBatch(append(wsframe.AppendHeader(nil, wsframe.OpText, 6), "3probe"...), false) != nil || s.Probe() != nil {
+			// Probe first: a client that has 3probe may send 5 and poll again at once, and
+			// the engine must know the probe succeeded when that poll comes.
+			if s.Probe() != nil || c.writeBatch(append(wsframe.AppendHeader(nil, wsframe.OpText, 6), "3probe"...), false) != nil {
 				s.AbortUpgrade()
 				return false
 			}
