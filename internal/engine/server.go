@@ -165,6 +165,15 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Tra
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Session, t transport.Transport) {
 	name := t.Name()
 	s.mu.Lock()
+	if name == s.transport && s.probed && !t.Upgradable() {
+		// The client has its probe answer and may have sent the upgrade packet already,
+		// then this request (protocol.md §4 item 22): wait for the WebSocket to complete
+		// the upgrade (then this is a transport mismatch) or abandon it, a little while.
+		if !srv.settle(r, s) {
+			return
+		}
+		s.mu.Lock()
+	}
 	current := srv.transports[s.transport]
 	switch {
 	case s.state != stateOpen && !(s.drain && name == s.transport):
@@ -190,6 +199,33 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 		s.mu.Unlock()
 		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
 	}
+}
+
+// upgradeSettle bounds how long a request on the old transport waits for an upgrade whose
+// probe succeeded to complete. The frames a client sent before the request are read within
+// microseconds; a client that polls again before it pauses for the upgrade (it has not sent
+// the upgrade packet yet) is answered after this, with a noop. Node answers such polls on a
+// 100 ms tick.
+const upgradeSettle = 200 * time.Millisecond
+
+// settle waits, s.mu held and released, until the upgrade in progress completes or is
+// abandoned, or upgradeSettle passes. It reports false if r ended first (r is then done).
+func (srv *Server) settle(r *http.Request, s *Session) bool {
+	if s.settleCh == nil {
+		s.settleCh = make(chan struct{})
+	}
+	settled, done := s.settleCh, s.doneChan()
+	s.mu.Unlock()
+	t := time.NewTimer(upgradeSettle)
+	defer t.Stop()
+	select {
+	case <-settled:
+	case <-done:
+	case <-t.C:
+	case <-r.Context().Done():
+		return false
+	}
+	return true
 }
 
 // open creates a session for a handshake request, or returns nil when shutting down.

@@ -60,6 +60,7 @@ type Session struct {
 	upgrading  bool          // a request is taking the session to another transport
 	probed     bool          // ...and the client's probe succeeded: answer old polls with noop
 	probeCh    chan struct{} // closed when an upgrade's probe succeeds; made by a Pull that waits, guarded by mu
+	settleCh   chan struct{} // closed when an upgrade completes or is abandoned; made by a request that waits for it
 	serving    []*binding    // requests in Transport.Serve, for abortRequests
 	pingTimer  *time.Timer
 	pongTimer  *time.Timer
@@ -186,6 +187,12 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	s.state = stateClosing
 	s.reason, s.cause = reason, cause
 	s.stopTimers()
+	if final != nil && final.Type == Noop {
+		// The client closed: what was queued for it is dropped, as Node does, and the noop
+		// alone answers its poll.
+		clear(s.queue)
+		s.queue, s.queued = s.queue[:0], 0
+	}
 	s.drain = drain && (final != nil || len(s.queue) > 0)
 	if final != nil {
 		s.queue = append(s.queue, *final)
@@ -306,11 +313,24 @@ func (s *Session) deliver(p Packet) {
 	}
 }
 
+// settled closes settleCh: the upgrade in progress has completed or been abandoned. s.mu must
+// be held.
+func (s *Session) settled() {
+	if s.settleCh != nil {
+		close(s.settleCh)
+		s.settleCh = nil
+	}
+}
+
 // requestDone is called when a transport request of the session ends.
 func (s *Session) requestDone() {
 	s.mu.Lock()
 	s.active--
 	closing := s.state == stateClosing && s.active == 0 && !s.drain
+	if s.state == stateClosing && s.active == 0 && s.drain && s.flushTimer != nil {
+		// No request is open any more: a poll has pollTimeout to come for the rest.
+		s.flushTimer.Reset(pollTimeout)
+	}
 	s.mu.Unlock()
 	if closing {
 		s.finish()
