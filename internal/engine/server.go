@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -50,6 +51,9 @@ func NewServer(h Handler, opts *Options) *Server {
 	}
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = 16 << 10
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	if o.Transports == nil {
 		o.Transports = []transport.Transport{transport.Polling{}, transport.SSE{}, transport.WebSocket{UpgradeTimeout: o.UpgradeTimeout}}
@@ -132,9 +136,13 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, http.StatusBadRequest, codeUnsupported, "")
 		return
 	}
-	s := srv.open(r, t)
+	s, opened := srv.open(r, t)
 	if s == nil {
 		srv.refuse(w, r, http.StatusServiceUnavailable, codeBadRequest, "server shutting down")
+		return
+	}
+	if !opened { // Handler.Open panicked: the session is closed already
+		srv.refuse(w, r, http.StatusInternalServerError, codeBadRequest, "Internal server error")
 		return
 	}
 	if srv.opts.Cookie != "" {
@@ -154,11 +162,22 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Tra
 	}
 	b.w = w
 	b.s.enter(b)
+	defer func() {
+		p := recover()
+		b.s.leave(b)
+		if p != nil {
+			// The session ends, the request is released and counted done, and net/http
+			// drops the connection without logging again.
+			b.s.panicked("transport "+b.name, p)
+		}
+		if !b.detached {
+			b.end()
+		}
+		if p != nil {
+			panic(http.ErrAbortHandler)
+		}
+	}()
 	t.Serve(w, r, b)
-	b.s.leave(b)
-	if !b.detached {
-		b.end()
-	}
 }
 
 // serveSession routes a request that names an existing session.
@@ -228,11 +247,12 @@ func (srv *Server) settle(r *http.Request, s *Session) bool {
 	return true
 }
 
-// open creates a session for a handshake request, or returns nil when shutting down.
-func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
+// open creates a session for a handshake request, or returns nil when shutting down. opened
+// is false if the Handler's Open panicked (the session is then closed).
+func (srv *Server) open(r *http.Request, t transport.Transport) (s *Session, opened bool) {
 	var raw [15]byte
 	rand.Read(raw[:])
-	s := &Session{
+	s = &Session{
 		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
 		srv:       srv,
 		transport: t.Name(),
@@ -243,19 +263,26 @@ func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
 	srv.mu.Lock()
 	if srv.closing {
 		srv.mu.Unlock()
-		return nil
+		return nil, false
 	}
 	srv.sessions[s.id] = s
 	srv.live[s] = true
 	srv.track.add() // released by finish
 	srv.mu.Unlock()
-	s.conn = srv.h.Open(s)
+	// Under recvMu: a Close racing the handshake tells the Conn only once it is there.
+	s.recvMu.Lock()
+	func() {
+		defer s.recoverPanic("Handler.Open")
+		s.conn = srv.h.Open(s)
+		opened = true
+	}()
+	s.recvMu.Unlock()
 	s.mu.Lock()
 	if s.state == stateOpen {
 		s.pingTimer = time.AfterFunc(srv.opts.PingInterval, s.ping)
 	}
 	s.mu.Unlock()
-	return s
+	return s, opened
 }
 
 // openData is the open packet's JSON, fields in Node's order.

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -201,9 +203,9 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	idle := s.active == 0 && !s.drain
 	switch {
 	case s.active > 0:
-		s.flushTimer = time.AfterFunc(flushTimeout, s.finish)
+		s.flushTimer = time.AfterFunc(flushTimeout, s.flushed)
 	case s.drain:
-		s.flushTimer = time.AfterFunc(pollTimeout, s.finish)
+		s.flushTimer = time.AfterFunc(pollTimeout, s.flushed)
 	}
 	drained := !s.drain
 	s.mu.Unlock()
@@ -223,10 +225,32 @@ func (s *Session) notifyClosed(reason Reason, cause error) {
 	defer s.srv.track.done()
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
+	defer s.recoverPanic("Conn.Closed")
 	s.notified = true
 	if s.conn != nil {
 		s.conn.Closed(reason, cause)
 	}
+}
+
+// recoverPanic, deferred by the engine where it calls the Handler or the Conn and at the top of
+// the goroutines it runs for s, turns a panic into the end of s, its stack logged: one
+// session's bug never ends the process.
+func (s *Session) recoverPanic(where string) {
+	if p := recover(); p != nil {
+		s.panicked(where, p)
+	}
+}
+
+// panicked logs a recovered panic and closes s with ReasonTransportError.
+func (s *Session) panicked(where string, p any) {
+	s.srv.opts.Logger.Error("engine.io: panic; session closed", "in", where, "panic", p, "stack", string(debug.Stack()))
+	s.fail(fmt.Errorf("engine.io: panic in %s: %v", where, p))
+}
+
+// flushed is the flush timer's: the final packets had their time.
+func (s *Session) flushed() {
+	defer s.recoverPanic("flush timeout")
+	s.finish()
 }
 
 // finish ends a closing session: context cancelled, waiting transports released.
@@ -281,6 +305,7 @@ func (s *Session) fail(err error) {
 // ping is the heartbeat: queue a ping and expect a pong within PingTimeout. The timeout starts
 // when the ping is queued, not when it is written.
 func (s *Session) ping() {
+	defer s.recoverPanic("ping")
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -288,7 +313,10 @@ func (s *Session) ping() {
 	}
 	s.queue = append(s.queue, Packet{Type: Ping})
 	s.queued++
-	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.close(ReasonPingTimeout, nil, &Packet{Type: Close}, false) })
+	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() {
+		defer s.recoverPanic("ping timeout")
+		s.close(ReasonPingTimeout, nil, &Packet{Type: Close}, false)
+	})
 	s.mu.Unlock()
 	s.wake()
 }
@@ -308,6 +336,7 @@ func (s *Session) pong() {
 func (s *Session) deliver(p Packet) {
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
+	defer s.recoverPanic("Conn.Message")
 	if !s.notified && s.conn != nil {
 		s.conn.Message(p)
 	}
