@@ -55,10 +55,10 @@ func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	// A client that does not read its answer holds the request only this long. Errors are
 	// ignored here and below: a ResponseWriter without deadlines (a test recorder) works
 	// without them.
-	rc.SetWriteDeadline(time.Now().Add(s.IOTimeout()))
+	deadline := rc.SetWriteDeadline(time.Now().Add(s.IOTimeout())) == nil
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
-	if rc.Flush() == nil {
+	if deadline && rc.Flush() == nil {
 		// Written: the next request on the connection may be another handler's.
 		rc.SetWriteDeadline(time.Time{})
 	}
@@ -93,9 +93,11 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 	limit := s.MaxPayload()
 	// A body that trickles in, or never ends (a slowloris), holds the request only this long.
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(s.IOTimeout()))
+	deadline := rc.SetReadDeadline(time.Now().Add(s.IOTimeout())) == nil
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	rc.SetReadDeadline(time.Time{})
+	if deadline {
+		rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		s.Fail(err)
 		w.WriteHeader(http.StatusBadRequest)
