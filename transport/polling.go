@@ -55,7 +55,7 @@ func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	// A client that does not read its answer holds the request only this long. Errors are
 	// ignored here and below: a ResponseWriter without deadlines (a test recorder) works
 	// without them.
-	deadline := rc.SetWriteDeadline(time.Now().Add(s.IOTimeout())) == nil
+	deadline := rc.SetWriteDeadline(time.Now().Add(s.WriteTimeout())) == nil
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 	if deadline && rc.Flush() == nil {
@@ -91,9 +91,10 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 		return
 	}
 	limit := s.MaxPayload()
-	// A body that trickles in, or never ends (a slowloris), holds the request only this long.
+	// A body that trickles in, or never ends (a slowloris), holds the request only as long
+	// as a write may take: what a heartbeat allows.
 	rc := http.NewResponseController(w)
-	deadline := rc.SetReadDeadline(time.Now().Add(s.IOTimeout())) == nil
+	deadline := rc.SetReadDeadline(time.Now().Add(s.WriteTimeout())) == nil
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if deadline {
 		rc.SetReadDeadline(time.Time{})

@@ -41,7 +41,7 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	started := false
 	// A client that stops reading holds the stream only this long per batch; between
 	// batches the write deadline is lifted (the stream may idle for a ping interval).
-	timeout := s.IOTimeout()
+	timeout := s.WriteTimeout()
 	defer rc.SetWriteDeadline(time.Time{})
 	var buf []byte
 	var pkts []packet.Packet

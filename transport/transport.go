@@ -7,6 +7,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -37,10 +38,6 @@ type Session interface {
 	ID() string
 	// MaxPayload is the largest body or message, in bytes, the transport may accept.
 	MaxPayload() int64
-	// IOTimeout is how long reading one request body, or writing one response (or one SSE
-	// batch), may take: the transport sets it as the request's read or write deadline, so
-	// that a client that trickles its bytes, or stops reading, cannot hold a request.
-	IOTimeout() time.Duration
 	// Pull waits until packets are ready for this transport and returns all of them, in order.
 	// When the session has closed it returns its final packets (possibly none) with ErrClosed.
 	// A second Pull while one is waiting returns ErrOverlap and closes the session. It returns
@@ -92,6 +89,11 @@ type Session interface {
 	// AbortUpgrade abandons the upgrade; the session stays on its old transport.
 	AbortUpgrade()
 	Context() context.Context
+	// WriteTimeout bounds one blocking write to the client: one that takes longer fails the
+	// session (the client does not read). It is derived from the heartbeat settings.
+	WriteTimeout() time.Duration
+	// Logger receives the transport's logs (a panic recovered on a connection).
+	Logger() *slog.Logger
 }
 
 // Errors shared by the engine and the transports.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"time"
@@ -33,15 +34,22 @@ var errUpgrade = errors.New("engine.io: upgrade not possible now")
 func (b *binding) ID() string               { return b.s.id }
 func (b *binding) MaxPayload() int64        { return b.s.srv.opts.MaxPayload }
 func (b *binding) Context() context.Context { return b.s.Context() }
+func (b *binding) Upgrading() bool          { return b.upgrading }
+func (b *binding) Fail(err error)           { b.s.fail(err) }
+func (b *binding) Stream()                  { b.stream = true }
 
-// IOTimeout is PingInterval + PingTimeout: the time a live client always has to answer a ping.
-func (b *binding) IOTimeout() time.Duration {
-	o := &b.s.srv.opts
-	return o.PingInterval + o.PingTimeout
+// WriteTimeout is what a heartbeat allows: a client that takes longer to read a write would
+// have missed a ping.
+func (b *binding) WriteTimeout() time.Duration {
+	return b.s.srv.opts.PingInterval + b.s.srv.opts.PingTimeout
 }
-func (b *binding) Upgrading() bool { return b.upgrading }
-func (b *binding) Fail(err error)  { b.s.fail(err) }
-func (b *binding) Stream()         { b.stream = true }
+
+func (b *binding) Logger() *slog.Logger {
+	if l := b.s.srv.opts.Logger; l != nil {
+		return l
+	}
+	return slog.Default()
+}
 
 // release lets another request pull once a stream, or a request told of packets, has ended.
 func (b *binding) release() {
