@@ -184,10 +184,10 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Tra
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Session, t transport.Transport) {
 	name := t.Name()
 	s.mu.Lock()
-	if name == s.transport && s.probed && !t.Upgradable() {
-		// The client has its probe answer and may have sent the upgrade packet already,
-		// then this request (protocol.md §4 item 22): wait for the WebSocket to complete
-		// the upgrade (then this is a transport mismatch) or abandon it, a little while.
+	if name == s.transport && s.probed && r.Method == http.MethodGet && !t.Upgradable() {
+		// A poll after the probe succeeded: the client may have sent the upgrade packet
+		// already, then this poll (protocol.md §4 item 22). Wait a little for the WebSocket
+		// to complete the upgrade (then this is a transport mismatch) or abandon it.
 		if !srv.settle(r, s) {
 			return
 		}
@@ -220,12 +220,12 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	}
 }
 
-// upgradeSettle bounds how long a request on the old transport waits for an upgrade whose
-// probe succeeded to complete. The frames a client sent before the request are read within
-// microseconds; a client that polls again before it pauses for the upgrade (it has not sent
-// the upgrade packet yet) is answered after this, with a noop. Node answers such polls on a
-// 100 ms tick.
-const upgradeSettle = 200 * time.Millisecond
+// upgradeSettle bounds how long a poll on the old transport waits for an upgrade whose probe
+// succeeded to complete. The frames a client sent before the poll are read within
+// microseconds; a client that polled again before it paused for the upgrade (it has not sent
+// the upgrade packet yet, and waits for this poll) gets its noop after this: Node answers
+// such polls on a 100 ms tick too.
+const upgradeSettle = 100 * time.Millisecond
 
 // settle waits, s.mu held and released, until the upgrade in progress completes or is
 // abandoned, or upgradeSettle passes. It reports false if r ended first (r is then done).
