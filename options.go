@@ -54,7 +54,7 @@ type Options struct {
 	// MaxQueuedBytes bounds, per session, what may wait to be written to a slow client; past
 	// it the session closes. Default 4 MiB.
 	MaxQueuedBytes int
-	// MaxHeaderBytes bounds the request line and headers of every Socket.IO request; a
+	// MaxHeaderBytes bounds the request line and headers of every Engine.IO request; a
 	// bigger one is refused with 431 Request Header Fields Too Large, as Node does past its
 	// maxHeaderSize. A session keeps its handshake request (see [Socket.Request]), so this
 	// also bounds what each connection holds of it. Default 16 KiB,
