@@ -108,9 +108,6 @@
 //     refused with 403 unless [Options.CORS] allows that origin: browsers apply no CORS to
 //     WebSockets and send the user's cookies, so any site could otherwise open one in its
 //     visitor's name. Node accepts any origin. Clients that send no Origin pass.
-//   - A polling or SSE request body must arrive, and each answer be taken by the client,
-//     within PingInterval + PingTimeout (45 s by default); Node's HTTP server allows a
-//     request 300 s (requestTimeout).
 //
 // # Not covered yet
 //

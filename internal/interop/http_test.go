@@ -5,7 +5,9 @@ package interop_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -145,4 +147,56 @@ func do(ctx context.Context, t *testing.T, method, url, body string) (int, strin
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
+}
+
+// A polling POST whose chunked body trickles in and never ends (a slowloris): both servers
+// drop it once the heartbeat gives up on the session (pingInterval + pingTimeout, 2 s in this
+// app) — Node destroys the session's data request when it closes, hub's read deadline is the
+// same bound.
+func TestSlowlorisBothServers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for name, base := range map[string]string{"node": startNode(ctx, t), "hub": startHub(t)} {
+		_, body := do(ctx, t, http.MethodGet, base+"/socket.io/?EIO=4&transport=polling", "")
+		var o struct{ SID string }
+		if len(body) < 2 || json.Unmarshal([]byte(body[1:]), &o) != nil {
+			t.Fatalf("%s: handshake: %q", name, body)
+		}
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /socket.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain;charset=UTF-8\r\nTransfer-Encoding: chunked\r\n\r\n", o.SID)
+		stop, trickled := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(trickled)
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				if _, err := io.WriteString(conn, "1\r\n4\r\n"); err != nil {
+					return
+				}
+				select {
+				case <-tick.C:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		start := time.Now()
+		conn.SetReadDeadline(start.Add(15 * time.Second))
+		_, err = io.Copy(io.Discard, conn) // until the server hangs up
+		d := time.Since(start)
+		close(stop)
+		conn.Close()
+		<-trickled
+		if err != nil {
+			t.Errorf("%s: never-ending POST still held after %v: %v", name, d, err)
+			continue
+		}
+		t.Logf("%s: never-ending POST dropped after %v", name, d.Round(100*time.Millisecond))
+		if d > 5*time.Second {
+			t.Errorf("%s: never-ending POST dropped after %v; want about 2s", name, d)
+		}
+	}
 }
