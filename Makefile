@@ -41,6 +41,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=10s .
+	go test -run='^$$' -fuzz=FuzzServeHTTP -fuzztime=10s ./internal/engine
 
 chat:
 	go run ./_examples/chat
