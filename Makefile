@@ -48,6 +48,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=10s .
 	go test -run='^$$' -fuzz=FuzzWebSocketReader -fuzztime=10s ./internal/ws
+	go test -run='^$$' -fuzz=FuzzServeHTTP -fuzztime=10s ./internal/engine
 
 chat:
 	go run ./_examples/chat

@@ -103,6 +103,13 @@
 // a polling one. The official clients do not know it (hub's own clients do); it is never
 // advertised in the handshake's upgrades. [Options.Transports] restricts the set.
 //
+// # Stricter than Node
+//
+//   - A WebSocket handshake whose Origin names another host than the request's Host is
+//     refused with 403 unless [Options.CORS] allows that origin: browsers apply no CORS to
+//     WebSockets and send the user's cookies, so any site could otherwise open one in its
+//     visitor's name. Node accepts any origin. Clients that send no Origin pass.
+//
 // # Not covered yet
 //
 // Compared with the Node server: connection state recovery (planned: the emit path builds

@@ -74,7 +74,10 @@ func (srv *Server) ClientJSVersionedPath() string {
 // Shutdown stops accepting connections and closes every client with "server shutting
 // down": queued packets are flushed, parked polls released at once. It then waits, until
 // ctx is done, for the disconnect handlers and every handler goroutine to return, and
-// closes the adapters. Handlers should watch their socket's Context.
+// closes the adapters. Handlers should watch their socket's Context. If ctx ends first, the
+// remaining clients are closed hard — requests still reading or writing are cut short — and
+// Shutdown returns ctx.Err() by the deadline, without waiting for their goroutines; call
+// Close to wait for them.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	srv.closed.Store(true)
 	err := srv.engine.Shutdown(ctx)
@@ -85,8 +88,8 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(err, srv.closeAdapters())
 }
 
-// Close closes every client at once ("server shutting down") and returns once the engine's
-// goroutines and the handlers have returned. Handlers should watch their socket's Context.
+// Close closes every client at once ("server shutting down"), cutting short the requests in
+// progress, and returns once the engine's goroutines and the handlers have returned. Handlers should watch their socket's Context.
 func (srv *Server) Close() error {
 	srv.closed.Store(true)
 	srv.cancel()

@@ -38,19 +38,29 @@ type Options struct {
 	// panics on an unknown name.
 	Transports []string
 	// CORS, when set, answers preflight requests and adds CORS headers to engine responses.
-	// Default: none (Node's cors: false).
+	// Default: none (Node's cors: false). It also decides which pages may open a WebSocket:
+	// browsers apply no CORS to WebSockets, so hub refuses, with 403, a WebSocket handshake
+	// whose Origin header names another host than the request's Host, unless CORS allows that
+	// origin (Origins, AllowOrigin). Requests without Origin (native clients) pass. Node
+	// accepts any origin there.
 	CORS *CORS
 	// Cookie, when set, names a cookie set to the Engine.IO session id on the handshake
 	// response (Node's cookie option, for sticky sessions). Default: none.
 	Cookie string
 	// AllowRequest, when set, is called with every handshake or upgrade request; a non-nil
-	// error refuses it with 403 Forbidden and the error's text. Use it to check Origin on
-	// WebSocket handshakes. It runs on the request's goroutine, concurrently for different
-	// requests.
+	// error refuses it with 403 Forbidden and the error's text. It runs on the request's
+	// goroutine, concurrently for different requests.
 	AllowRequest func(r *http.Request) error
 	// MaxQueuedBytes bounds, per session, what may wait to be written to a slow client; past
 	// it the session closes. Default 4 MiB.
 	MaxQueuedBytes int
+	// MaxHeaderBytes bounds the request line and headers of every Engine.IO request; a
+	// bigger one is refused with 431 Request Header Fields Too Large, as Node does past its
+	// maxHeaderSize. A session keeps its handshake request (see [Socket.Request]), so this
+	// also bounds what each connection holds of it. Default 16 KiB,
+	// Node's. net/http reads up to http.Server.MaxHeaderBytes (1 MB by default) before hub
+	// sees a request: set that too (see the README's "Running in production").
+	MaxHeaderBytes int
 
 	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
 	// [NewMemoryAdapter].
@@ -154,6 +164,7 @@ func (o *Options) engineOptions() *engine.Options {
 		UpgradeTimeout: o.UpgradeTimeout,
 		MaxPayload:     o.MaxHTTPBufferSize,
 		MaxQueuedBytes: o.MaxQueuedBytes,
+		MaxHeaderBytes: o.MaxHeaderBytes,
 		AllowRequest:   o.AllowRequest,
 		Cookie:         o.Cookie,
 		Logger:         o.Logger,

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 )
@@ -50,8 +51,17 @@ func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
+	rc := http.NewResponseController(w)
+	// A client that does not read its answer holds the request only this long. Errors are
+	// ignored here and below: a ResponseWriter without deadlines (a test recorder) works
+	// without them.
+	deadline := rc.SetWriteDeadline(time.Now().Add(s.WriteTimeout())) == nil
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+	if deadline && rc.Flush() == nil {
+		// Written: the next request on the connection may be another handler's.
+		rc.SetWriteDeadline(time.Time{})
+	}
 }
 
 func payloadSize(pkts []packet.Packet) int {
@@ -81,7 +91,14 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 		return
 	}
 	limit := s.MaxPayload()
+	// A body that trickles in, or never ends (a slowloris), holds the request only as long
+	// as a write may take: what a heartbeat allows.
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(s.WriteTimeout())) == nil
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if deadline {
+		rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
 		s.Fail(err)
 		w.WriteHeader(http.StatusBadRequest)

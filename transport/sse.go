@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 )
@@ -38,6 +39,10 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // let nginx-like proxies stream
 	started := false
+	// A client that stops reading holds the stream only this long per batch; between
+	// batches the write deadline is lifted (the stream may idle for a ping interval).
+	timeout := s.WriteTimeout()
+	defer rc.SetWriteDeadline(time.Time{})
 	var buf []byte
 	var pkts []packet.Packet
 	for {
@@ -51,6 +56,7 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 			s.Fail(err)
 			return
 		}
+		rc.SetWriteDeadline(time.Now().Add(timeout))
 		if !started {
 			w.WriteHeader(http.StatusOK)
 			started = true
@@ -78,6 +84,7 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 				return
 			}
 		}
+		rc.SetWriteDeadline(time.Time{})
 		if err != nil || released { // closed or upgrading: the final packets are out
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"runtime"
 	"time"
 
@@ -23,6 +24,7 @@ type binding struct {
 	spare     []packet.Packet // the array TryPull hands the session next (guarded by s.mu)
 	detached  bool            // Detach was called: end runs when the transport says so
 	end       func()          // what ends the request (set by Server.serve)
+	w         http.ResponseWriter
 }
 
 var _ transport.Session = (*binding)(nil)
@@ -235,8 +237,15 @@ func (b *binding) Receive(pkts ...packet.Packet) error {
 		case Pong:
 			s.pong()
 		case Close:
-			// The client is leaving: a parked poll is released with a noop.
-			s.close(ReasonTransportClose, nil, &Packet{Type: Noop}, false)
+			// The client is leaving: its poll is answered with a noop — one parked now, or
+			// one sent at the same moment as this close and decided after it (protocol.md §4
+			// item 21): on polling and SSE the session stays in the server's table until a
+			// poll takes the noop, or pollTimeout passes, and only later polls get "Session
+			// ID unknown".
+			s.mu.Lock()
+			onPolling := !s.srv.transports[s.transport].Upgradable()
+			s.mu.Unlock()
+			s.close(ReasonTransportClose, nil, &Packet{Type: Noop}, onPolling)
 			return transport.ErrClosed
 		case Ping:
 			// v4 heartbeats go server → client; a client ping is a protocol violation.
@@ -294,6 +303,7 @@ func (b *binding) Upgrade() error {
 	s.upgrading, s.probed = false, false
 	s.active++
 	b.counted, b.upgrading = true, false
+	s.settled()
 	s.mu.Unlock()
 	s.wake() // what was buffered during the upgrade goes out on the new transport
 	return nil
@@ -309,6 +319,7 @@ func (b *binding) AbortUpgrade() {
 	b.upgrading = false
 	s.upgrading = false
 	s.probed = false
+	s.settled()
 }
 
 // movable reports whether the session may change transport: while open, and while an

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ func (srv *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	h := w.Header()
 	origin := r.Header.Get("Origin")
 	any := slices.Contains(c.Origins, "*")
-	allowed := any || slices.Contains(c.Origins, origin) || (c.AllowOrigin != nil && c.AllowOrigin(origin))
+	allowed := any || c.allows(origin)
 	switch {
 	case any && !c.Credentials && c.AllowOrigin == nil:
 		h.Set("Access-Control-Allow-Origin", "*")
@@ -41,4 +42,35 @@ func (srv *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	h.Set("Content-Length", "0")
 	w.WriteHeader(http.StatusNoContent)
 	return true
+}
+
+// allows reports whether c lets origin in.
+func (c *CORS) allows(origin string) bool {
+	return slices.Contains(c.Origins, "*") || slices.Contains(c.Origins, origin) || (c.AllowOrigin != nil && c.AllowOrigin(origin))
+}
+
+// isWebSocket reports whether r asks for a WebSocket.
+func isWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// allowsWebSocket reports whether a WebSocket handshake from a page of origin may proceed:
+// the origin names the request's own host, or the CORS option allows it.
+func (srv *Server) allowsWebSocket(origin string, r *http.Request) bool {
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(stripDefaultPort(u.Host), stripDefaultPort(r.Host)) {
+		return true
+	}
+	return srv.opts.CORS != nil && srv.opts.CORS.allows(origin)
+}
+
+// stripDefaultPort drops ":80" or ":443" from host: behind a proxy that ends TLS, the Host
+// and the page's origin may disagree on the scheme, not on the host.
+func stripDefaultPort(host string) string {
+	if h, ok := strings.CutSuffix(host, ":80"); ok {
+		return h
+	}
+	if h, ok := strings.CutSuffix(host, ":443"); ok {
+		return h
+	}
+	return host
 }

@@ -78,10 +78,16 @@ type Options struct {
 	// protocol checks; an error rejects it with 403 and the error's text.
 	AllowRequest func(r *http.Request) error
 	// CORS, when set, answers preflights and adds CORS headers to every engine response.
+	// WebSocket handshakes whose Origin names another host than the request's are refused
+	// with 403 unless CORS allows that origin.
 	CORS *CORS
 	// Cookie, when set, is the name of a cookie set to the sid on the handshake (Node's "io").
 	Cookie string
-	Logger *slog.Logger // default slog.Default()
+	// MaxHeaderBytes bounds the request line and headers of an engine request; a bigger one
+	// is refused with 431, as Node's HTTP server does past its maxHeaderSize. A session keeps
+	// its handshake request, so this is also what a session may keep of it. Default 16 KiB.
+	MaxHeaderBytes int
+	Logger         *slog.Logger // default slog.Default()
 }
 
 // CORS configures cross-origin access to the engine's HTTP endpoints.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -48,6 +49,12 @@ func NewServer(h Handler, opts *Options) *Server {
 	if o.MaxQueuedBytes <= 0 {
 		o.MaxQueuedBytes = 4 << 20
 	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 16 << 10
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
 	if o.Transports == nil {
 		o.Transports = []transport.Transport{transport.Polling{}, transport.SSE{}, transport.WebSocket{UpgradeTimeout: o.UpgradeTimeout}}
 	}
@@ -74,6 +81,13 @@ var errorMessages = [...]string{"Transport unknown", "Session ID unknown", "Bad 
 // stream. Requests are checked in the Node server's order, and refused with its status codes
 // and JSON bodies.
 func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if headerSize(r) > srv.opts.MaxHeaderBytes {
+		// Node's HTTP server answers 431 with no body past its maxHeaderSize; net/http lets
+		// 1 MB through by default, and a session keeps its handshake request.
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+		return
+	}
 	if srv.opts.CORS != nil && srv.cors(w, r) {
 		return // a preflight, answered
 	}
@@ -85,6 +99,12 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !validOrigin(r.Header.Get("Origin")) {
 		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+		return
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && isWebSocket(r) && !srv.allowsWebSocket(origin, r) {
+		// Browsers apply no CORS to WebSockets, and send the site's cookies: a page on any
+		// other site could open one in its visitor's name (stricter than Node, which lets it).
+		srv.refuse(w, r, http.StatusForbidden, codeForbidden, "Cross-origin WebSocket refused: list the origin in the server's CORS option")
 		return
 	}
 	if sid := q.Get("sid"); sid != "" {
@@ -116,9 +136,13 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		srv.refuse(w, r, http.StatusBadRequest, codeUnsupported, "")
 		return
 	}
-	s := srv.open(r, t)
+	s, opened := srv.open(r, t)
 	if s == nil {
 		srv.refuse(w, r, http.StatusServiceUnavailable, codeBadRequest, "server shutting down")
+		return
+	}
+	if !opened { // Handler.Open panicked: the session is closed already
+		srv.refuse(w, r, http.StatusInternalServerError, codeBadRequest, "Internal server error")
 		return
 	}
 	if srv.opts.Cookie != "" {
@@ -136,16 +160,39 @@ func (srv *Server) serve(w http.ResponseWriter, r *http.Request, t transport.Tra
 		after()
 		srv.track.done()
 	}
+	b.w = w
+	b.s.enter(b)
+	defer func() {
+		p := recover()
+		b.s.leave(b)
+		if p != nil {
+			// The session ends, the request is released and counted done, and net/http
+			// drops the connection without logging again.
+			b.s.panicked("transport "+b.name, p)
+		}
+		if !b.detached {
+			b.end()
+		}
+		if p != nil {
+			panic(http.ErrAbortHandler)
+		}
+	}()
 	t.Serve(w, r, b)
-	if !b.detached {
-		b.end()
-	}
 }
 
 // serveSession routes a request that names an existing session.
 func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Session, t transport.Transport) {
 	name := t.Name()
 	s.mu.Lock()
+	if name == s.transport && s.probed && r.Method == http.MethodGet && !t.Upgradable() {
+		// A poll after the probe succeeded: the client may have sent the upgrade packet
+		// already, then this poll (protocol.md §4 item 22). Wait a little for the WebSocket
+		// to complete the upgrade (then this is a transport mismatch) or abandon it.
+		if !srv.settle(r, s) {
+			return
+		}
+		s.mu.Lock()
+	}
 	current := srv.transports[s.transport]
 	switch {
 	case s.state != stateOpen && !(s.drain && name == s.transport):
@@ -183,11 +230,39 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	}
 }
 
-// open creates a session for a handshake request, or returns nil when shutting down.
-func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
+// upgradeSettle bounds how long a poll on the old transport waits for an upgrade whose probe
+// succeeded to complete. The frames a client sent before the poll are read within
+// microseconds; a client that polled again before it paused for the upgrade (it has not sent
+// the upgrade packet yet, and waits for this poll) gets its noop after this: Node answers
+// such polls on a 100 ms tick too.
+const upgradeSettle = 100 * time.Millisecond
+
+// settle waits, s.mu held and released, until the upgrade in progress completes or is
+// abandoned, or upgradeSettle passes. It reports false if r ended first (r is then done).
+func (srv *Server) settle(r *http.Request, s *Session) bool {
+	if s.settleCh == nil {
+		s.settleCh = make(chan struct{})
+	}
+	settled, done := s.settleCh, s.doneChan()
+	s.mu.Unlock()
+	t := time.NewTimer(upgradeSettle)
+	defer t.Stop()
+	select {
+	case <-settled:
+	case <-done:
+	case <-t.C:
+	case <-r.Context().Done():
+		return false
+	}
+	return true
+}
+
+// open creates a session for a handshake request, or returns nil when shutting down. opened
+// is false if the Handler's Open panicked (the session is then closed).
+func (srv *Server) open(r *http.Request, t transport.Transport) (s *Session, opened bool) {
 	var raw [15]byte
 	rand.Read(raw[:])
-	s := &Session{
+	s = &Session{
 		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
 		srv:       srv,
 		transport: t.Name(),
@@ -198,19 +273,26 @@ func (srv *Server) open(r *http.Request, t transport.Transport) *Session {
 	srv.mu.Lock()
 	if srv.closing {
 		srv.mu.Unlock()
-		return nil
+		return nil, false
 	}
 	srv.sessions[s.id] = s
 	srv.live[s] = true
 	srv.track.add() // released by finish
 	srv.mu.Unlock()
-	s.conn = srv.h.Open(s)
+	// Under recvMu: a Close racing the handshake tells the Conn only once it is there.
+	s.recvMu.Lock()
+	func() {
+		defer s.recoverPanic("Handler.Open")
+		s.conn = srv.h.Open(s)
+		opened = true
+	}()
+	s.recvMu.Unlock()
 	s.mu.Lock()
 	if s.state == stateOpen {
 		s.pingTimer = time.AfterFunc(srv.opts.PingInterval, s.ping)
 	}
 	s.mu.Unlock()
-	return s
+	return s, opened
 }
 
 // openData is the open packet's JSON, fields in Node's order.
@@ -269,6 +351,22 @@ func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, status, code i
 	w.Write(body)
 }
 
+// headerSize is the size of r's request line and headers as they came on the wire, give or
+// take the spaces the client put around values.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	if r.RequestURI == "" {
+		n += len(r.URL.Path) + len(r.URL.RawQuery) + 1
+	}
+	n += len("Host: ") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
+		}
+	}
+	return n + 2
+}
+
 // validOrigin rejects Origin headers with characters no origin has (Node's check).
 func validOrigin(o string) bool {
 	for i := 0; i < len(o); i++ {
@@ -288,8 +386,9 @@ func (srv *Server) Sessions() int {
 
 // Shutdown stops new handshakes, closes every session with ReasonShutdown — queued packets
 // and a close packet are flushed, parked polls answered at once — and waits until every
-// session and its goroutines have finished, or ctx is done (then it closes the rest hard and
-// returns ctx.Err()).
+// session and its goroutines have finished, or until ctx is done: then it closes the rest
+// hard, as Close does, and returns ctx.Err() at once, without waiting for their goroutines
+// to exit (call Close for that), as http.Server.Shutdown does.
 func (srv *Server) Shutdown(ctx context.Context) error {
 	for _, s := range srv.stop() {
 		s.Close(ReasonShutdown)
@@ -298,14 +397,22 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 	case <-srv.track.idle():
 		return nil
 	case <-ctx.Done():
-		srv.Close()
+		srv.closeAll()
 		return ctx.Err()
 	}
 }
 
 // Close closes every session at once, without waiting for the final packets to be written,
-// and returns when their goroutines have exited.
+// and returns when their goroutines have exited. Requests in progress are cut short: a body
+// still being read, or an answer still being written, fails at once.
 func (srv *Server) Close() error {
+	srv.closeAll()
+	<-srv.track.idle()
+	return nil
+}
+
+// closeAll finishes every session and aborts the requests being served.
+func (srv *Server) closeAll() {
 	srv.stop()
 	srv.mu.Lock()
 	list := make([]*Session, 0, len(srv.live))
@@ -316,9 +423,8 @@ func (srv *Server) Close() error {
 	for _, s := range list {
 		s.close(ReasonShutdown, nil, nil, false)
 		s.finish()
+		s.abortRequests()
 	}
-	<-srv.track.idle()
-	return nil
 }
 
 func (srv *Server) stop() []*Session {

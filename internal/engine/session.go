@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -60,6 +62,8 @@ type Session struct {
 	upgrading  bool          // a request is taking the session to another transport
 	probed     bool          // ...and the client's probe succeeded: answer old polls with noop
 	probeCh    chan struct{} // closed when an upgrade's probe succeeds; made by a Pull that waits, guarded by mu
+	settleCh   chan struct{} // closed when an upgrade completes or is abandoned; made by a request that waits for it
+	serving    []*binding    // requests in Transport.Serve, for abortRequests
 	pingTimer  *time.Timer
 	pongTimer  *time.Timer
 	flushTimer *time.Timer
@@ -185,6 +189,12 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	s.state = stateClosing
 	s.reason, s.cause = reason, cause
 	s.stopTimers()
+	if final != nil && final.Type == Noop {
+		// The client closed: what was queued for it is dropped, as Node does, and the noop
+		// alone answers its poll.
+		clear(s.queue)
+		s.queue, s.queued = s.queue[:0], 0
+	}
 	s.drain = drain && (final != nil || len(s.queue) > 0)
 	if final != nil {
 		s.queue = append(s.queue, *final)
@@ -193,9 +203,9 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 	idle := s.active == 0 && !s.drain
 	switch {
 	case s.active > 0:
-		s.flushTimer = time.AfterFunc(flushTimeout, s.finish)
+		s.flushTimer = time.AfterFunc(flushTimeout, s.flushed)
 	case s.drain:
-		s.flushTimer = time.AfterFunc(pollTimeout, s.finish)
+		s.flushTimer = time.AfterFunc(pollTimeout, s.flushed)
 	}
 	drained := !s.drain
 	s.mu.Unlock()
@@ -215,10 +225,32 @@ func (s *Session) notifyClosed(reason Reason, cause error) {
 	defer s.srv.track.done()
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
+	defer s.recoverPanic("Conn.Closed")
 	s.notified = true
 	if s.conn != nil {
 		s.conn.Closed(reason, cause)
 	}
+}
+
+// recoverPanic, deferred by the engine where it calls the Handler or the Conn and at the top of
+// the goroutines it runs for s, turns a panic into the end of s, its stack logged: one
+// session's bug never ends the process.
+func (s *Session) recoverPanic(where string) {
+	if p := recover(); p != nil {
+		s.panicked(where, p)
+	}
+}
+
+// panicked logs a recovered panic and closes s with ReasonTransportError.
+func (s *Session) panicked(where string, p any) {
+	s.srv.opts.Logger.Error("engine.io: panic; session closed", "in", where, "panic", p, "stack", string(debug.Stack()))
+	s.fail(fmt.Errorf("engine.io: panic in %s: %v", where, p))
+}
+
+// flushed is the flush timer's: the final packets had their time.
+func (s *Session) flushed() {
+	defer s.recoverPanic("flush timeout")
+	s.finish()
 }
 
 // finish ends a closing session: context cancelled, waiting transports released.
@@ -273,6 +305,7 @@ func (s *Session) fail(err error) {
 // ping is the heartbeat: queue a ping and expect a pong within PingTimeout. The timeout starts
 // when the ping is queued, not when it is written.
 func (s *Session) ping() {
+	defer s.recoverPanic("ping")
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
@@ -280,7 +313,10 @@ func (s *Session) ping() {
 	}
 	s.queue = append(s.queue, Packet{Type: Ping})
 	s.queued++
-	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() { s.close(ReasonPingTimeout, nil, &Packet{Type: Close}, false) })
+	s.pongTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() {
+		defer s.recoverPanic("ping timeout")
+		s.close(ReasonPingTimeout, nil, &Packet{Type: Close}, false)
+	})
 	s.mu.Unlock()
 	s.wake()
 }
@@ -300,8 +336,18 @@ func (s *Session) pong() {
 func (s *Session) deliver(p Packet) {
 	s.recvMu.Lock()
 	defer s.recvMu.Unlock()
+	defer s.recoverPanic("Conn.Message")
 	if !s.notified && s.conn != nil {
 		s.conn.Message(p)
+	}
+}
+
+// settled closes settleCh: the upgrade in progress has completed or been abandoned. s.mu must
+// be held.
+func (s *Session) settled() {
+	if s.settleCh != nil {
+		close(s.settleCh)
+		s.settleCh = nil
 	}
 }
 
@@ -310,9 +356,49 @@ func (s *Session) requestDone() {
 	s.mu.Lock()
 	s.active--
 	closing := s.state == stateClosing && s.active == 0 && !s.drain
+	if s.state == stateClosing && s.active == 0 && s.drain && s.flushTimer != nil {
+		// No request is open any more: a poll has pollTimeout to come for the rest.
+		s.flushTimer.Reset(pollTimeout)
+	}
 	s.mu.Unlock()
 	if closing {
 		s.finish()
+	}
+}
+
+// enter and leave bracket a request's Transport.Serve: while it runs, abortRequests may cut
+// it short.
+func (s *Session) enter(b *binding) {
+	s.mu.Lock()
+	s.serving = append(s.serving, b)
+	s.mu.Unlock()
+}
+
+func (s *Session) leave(b *binding) {
+	s.mu.Lock()
+	for i, c := range s.serving {
+		if c == b {
+			last := len(s.serving) - 1
+			s.serving[i], s.serving[last] = s.serving[last], nil
+			s.serving = s.serving[:last]
+			break
+		}
+	}
+	s.mu.Unlock()
+}
+
+// abortRequests makes the body reads and writes of the requests being served fail at once
+// (a read deadline, a write deadline in the past), so that a client that stopped sending or
+// reading half way cannot hold Server.Close. A WebSocket's connection, once it is the
+// transport's, is closed when the session finishes instead.
+func (s *Session) abortRequests() {
+	past := time.Unix(1, 0)
+	s.mu.Lock()
+	defer s.mu.Unlock() // held: leave waits, so no ResponseWriter is touched after its Serve
+	for _, b := range s.serving {
+		rc := http.NewResponseController(b.w)
+		rc.SetReadDeadline(past)
+		rc.SetWriteDeadline(past)
 	}
 }
 

@@ -23,7 +23,13 @@ func Serve(ctx context.Context, addr string, opts *hub.Options, listening func(n
 	}
 	listening(ln.Addr())
 
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// The timeouts and the header limit of README's "Running in production".
+	hs := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
