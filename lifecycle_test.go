@@ -1,0 +1,66 @@
+package hub_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hubkit/hub"
+)
+
+// A broadcast with acknowledgements forgets what it asked for on every outcome: answered,
+// timed out, cancelled, or ended by the default timeout when none was given.
+func TestBroadcastWithAckLeavesNoEntries(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, &hub.Options{PingInterval: 150 * time.Millisecond, PingTimeout: 150 * time.Millisecond})
+	sockets := make(chan *hub.Socket, 1)
+	srv.OnConnection(func(s *hub.Socket) { sockets <- s })
+	p := connectPeers(t, url, sockets, 2) // they never answer
+	drain := func(n int) {
+		for _, pr := range p {
+			for range n {
+				pr.c.nextText()
+			}
+		}
+	}
+	pending := func(when string) {
+		t.Helper()
+		for i, pr := range p {
+			if n := hub.PendingAcks(pr.s); n != 0 {
+				t.Errorf("%s: socket %d: %d acknowledgements still awaited; want 0", when, i, n)
+			}
+		}
+	}
+
+	const timedOut = 500
+	for range timedOut {
+		_, err := srv.Timeout(time.Microsecond).EmitWithAck(context.Background(), "t")
+		errorIs(t, err, context.DeadlineExceeded)
+	}
+	drain(timedOut)
+	pending("after timed-out broadcasts")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.EmitWithAck(ctx, "c")
+		done <- err
+	}()
+	drain(1)
+	cancel()
+	errorIs(t, recv(t, done), context.Canceled)
+	pending("after a cancelled broadcast")
+
+	// No timeout and a context without deadline: the default (PingInterval+PingTimeout) ends it.
+	start := time.Now()
+	go func() {
+		_, err := srv.EmitWithAck(context.Background(), "d")
+		done <- err
+	}()
+	drain(1)
+	errorIs(t, recv(t, done), context.DeadlineExceeded)
+	if d := time.Since(start); d < 300*time.Millisecond || d > 3*time.Second {
+		t.Errorf("default wait: %v; want about 300ms", d)
+	}
+	pending("after the default timeout")
+}
