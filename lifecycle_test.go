@@ -64,3 +64,45 @@ func TestBroadcastWithAckLeavesNoEntries(t *testing.T) {
 	}
 	pending("after the default timeout")
 }
+
+// A Join racing the socket's disconnect never leaves the socket in a room after it is gone.
+func TestJoinRacingDisconnectLeavesNoRoom(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	sockets := make(chan *hub.Socket, 1)
+	gone := make(chan struct{}, 1)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.OnDisconnect(func(string) { gone <- struct{}{} })
+		sockets <- s
+	})
+	adapter := srv.Of("/").Adapter()
+	c := dial(t, url, "")
+	stale := 0
+	for range 200 {
+		c.connect("/", "")
+		s := recv(t, sockets)
+		stop, stopped := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(stopped)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					s.Join("r")
+				}
+			}
+		}()
+		s.Disconnect(false)
+		c.expect("41")
+		recv(t, gone)
+		close(stop)
+		<-stopped
+		if rooms := adapter.SocketRooms(s.ID()); rooms != nil {
+			stale++
+		}
+	}
+	if stale > 0 {
+		t.Errorf("%d of 200 disconnected sockets still in rooms", stale)
+	}
+}
