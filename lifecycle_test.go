@@ -2,6 +2,8 @@ package hub_test
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -105,4 +107,20 @@ func TestJoinRacingDisconnectLeavesNoRoom(t *testing.T) {
 	if stale > 0 {
 		t.Errorf("%d of 200 disconnected sockets still in rooms", stale)
 	}
+}
+
+// A panicking OnServerSideEmit handler is logged; it does not reach the adapter's goroutine
+// (where it would end the process) and the next handlers still run.
+func TestServerSideEmitHandlerPanicIsRecovered(t *testing.T) {
+	t.Parallel()
+	logs := make(logRecorder, 16)
+	srv, _ := newServer(t, &hub.Options{Logger: slog.New(logs)})
+	ns := srv.Of("/cluster")
+	got := make(chan string, 1)
+	ns.OnServerSideEmit(func(event string, args hub.Args) { panic("boom") })
+	ns.OnServerSideEmit(func(event string, args hub.Args) { got <- event })
+	err := ns.ReceiveServerSideEmit(&hub.Packet{Type: hub.PacketEvent, Namespace: "/cluster", ID: hub.NoAckID, Data: json.RawMessage(`["ping",1]`)})
+	success(t, err)
+	equal(t, "event seen by the second handler", recv(t, got), "ping")
+	equal(t, "log", recv(t, (<-chan string)(logs)), "hub: panic in server-side emit handler")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -157,7 +158,8 @@ func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...a
 }
 
 // OnServerSideEmit registers fn to receive the events other servers send with
-// ServerSideEmit. fn runs on the adapter's goroutine: it must not block for long.
+// ServerSideEmit. fn runs on the adapter's goroutine: it must not block for long. A panic
+// in fn is recovered and logged; the next handlers still run.
 func (ns *Namespace) OnServerSideEmit(fn func(event string, args Args)) {
 	ns.mu.Lock()
 	ns.onServerEmit = append(ns.onServerEmit, fn)
@@ -180,9 +182,21 @@ func (ns *Namespace) ReceiveServerSideEmit(p *Packet) error {
 	fns := ns.onServerEmit
 	ns.mu.RUnlock()
 	for _, fn := range fns {
-		fn(event, args)
+		ns.serverSideHandler(fn, event, args)
 	}
 	return nil
+}
+
+// serverSideHandler calls an OnServerSideEmit handler; a panic is logged with its stack,
+// not passed to the adapter's goroutine, where it would end the process.
+func (ns *Namespace) serverSideHandler(fn func(string, Args), event string, args Args) {
+	defer func() {
+		if r := recover(); r != nil {
+			ns.srv.opts.Logger.Error("hub: panic in server-side emit handler",
+				"namespace", ns.name, "event", event, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn(event, args)
 }
 
 // nextAckID returns a fresh ack id of the namespace (shared by its sockets and broadcasts).
