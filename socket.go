@@ -477,6 +477,7 @@ func (s *Socket) connect() {
 		s.state.Store(stateClosed)
 		s.ctx.end(fmt.Errorf("%w: refused", ErrDisconnected))
 		s.leaveAll()
+		s.ns.release()
 		c.connectDone(s.ns.name)
 		if open && refusal != nil {
 			c.sendPacket(&Packet{Type: PacketConnectError, Namespace: s.ns.name, ID: NoAckID, Data: connectErrorPayload(refusal)})
