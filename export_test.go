@@ -8,3 +8,27 @@ func PendingAcks(s *Socket) int {
 	defer s.mu.Unlock()
 	return len(s.acks)
 }
+
+// Namespaces returns how many namespaces srv holds (dynamic parents aside), and how many
+// children parent has.
+func Namespaces(srv *Server, parent *Namespace) (all, children int) {
+	srv.mu.RLock()
+	all = len(srv.nsps)
+	srv.mu.RUnlock()
+	return all, len(parent.childList())
+}
+
+// HasChild reports whether child is one of parent's children and the server's namespace of
+// its name.
+func HasChild(parent, child *Namespace) bool {
+	srv := parent.srv
+	srv.mu.RLock()
+	ok := srv.nsps[child.name] == child
+	srv.mu.RUnlock()
+	for _, c := range parent.childList() {
+		if c == child {
+			return ok
+		}
+	}
+	return false
+}

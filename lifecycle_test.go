@@ -3,7 +3,11 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,4 +127,113 @@ func TestServerSideEmitHandlerPanicIsRecovered(t *testing.T) {
 	success(t, err)
 	equal(t, "event seen by the second handler", recv(t, got), "ping")
 	equal(t, "log", recv(t, (<-chan string)(logs)), "hub: panic in server-side emit handler")
+}
+
+// Dynamic child namespaces go once their last socket has left: a client cannot make the
+// server hold namespaces without bound (Node: cleanupEmptyChildNamespaces, off by default).
+func TestEmptyDynamicNamespacesAreReclaimed(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	parent := srv.OfPattern(regexp.MustCompile(`^/d-[0-9]+$`))
+	refused := srv.OfFunc(func(name string, _ json.RawMessage) bool { return strings.HasPrefix(name, "/r-") })
+	refused.Use(func(*hub.Socket) error { return errors.New("no") })
+	c := dial(t, url, "")
+	const total, batch = 10000, 100
+	for i := 0; i < total; i += batch {
+		for j := i; j < i+batch; j++ {
+			c.send(fmt.Sprintf("40/d-%d,", j))
+		}
+		for range batch {
+			hasPrefix(t, "CONNECT reply", c.nextText(), "40/d-")
+		}
+		for j := i; j < i+batch; j++ {
+			c.send(fmt.Sprintf("41/d-%d,", j))
+		}
+		c.send(fmt.Sprintf("40/r-%d,", i)) // refused by middleware
+		c.expect(fmt.Sprintf(`44/r-%d,{"message":"no"}`, i))
+	}
+	// The handler goroutine runs the disconnects before this CONNECT.
+	c.connect("/", "")
+	all, children := hub.Namespaces(srv, parent)
+	equal(t, "namespaces", all, 1)
+	equal(t, "children", children, 0)
+	_, children = hub.Namespaces(srv, refused)
+	equal(t, "children refused", children, 0)
+
+	// A name used again makes a new child, which works.
+	got := make(chan string, 1)
+	parent.OnConnection(func(s *hub.Socket) { got <- s.Namespace().Name() })
+	c.connect("/d-7", "")
+	equal(t, "namespace", recv(t, got), "/d-7")
+	success(t, parent.Emit("hi"))
+	c.expect(`42/d-7,["hi"]`)
+	all, children = hub.Namespaces(srv, parent)
+	equal(t, "namespaces with /d-7", all, 2)
+	equal(t, "children with /d-7", children, 1)
+}
+
+// A panic in a dynamic namespace check refuses that namespace, as an error does in Node;
+// the client can go on, and try again.
+func TestDynamicNamespaceCheckPanic(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	srv.OfFunc(func(name string, _ json.RawMessage) bool {
+		if name == "/boom" {
+			panic("boom")
+		}
+		return name == "/ok"
+	})
+	c := dial(t, url, "")
+	for range 2 {
+		c.send("40/boom,")
+		c.expect(`44/boom,{"message":"Invalid namespace"}`)
+	}
+	c.connect("/ok", "")
+	c.connect("/", "")
+}
+
+// Clients joining and leaving one dynamic namespace at the same time never leave a socket in
+// a reclaimed child (which the parent would no longer reach).
+func TestDynamicNamespaceReclaimRace(t *testing.T) {
+	t.Parallel()
+	srv, url := newServer(t, nil)
+	parent := srv.OfPattern(regexp.MustCompile(`^/same$`))
+	orphans := make(chan string, 1)
+	parent.OnConnection(func(s *hub.Socket) {
+		if hub.HasChild(parent, s.Namespace()) {
+			return
+		}
+		select {
+		case orphans <- s.ID():
+		default:
+		}
+	})
+	const clients, rounds = 4, 100
+	done := make(chan struct{}, clients)
+	for range clients {
+		c := dial(t, url, "")
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range rounds {
+				c.connect("/same", "")
+				c.send("41/same,")
+			}
+		}()
+	}
+	for range clients {
+		recv(t, done)
+	}
+	select {
+	case id := <-orphans:
+		t.Errorf("socket %s connected to a reclaimed namespace", id)
+	default:
+	}
+	c := dial(t, url, "")
+	c.connect("/same", "")
+	c.send("41/same,")
+	c.connect("/", "") // after the handler goroutine ran the disconnect
+	_, children := hub.Namespaces(srv, parent)
+	if children > 1 {
+		t.Errorf("children: got %d; want at most 1 (another client's leave may be under way)", children)
+	}
 }
