@@ -101,6 +101,7 @@ func NewManager(rawURL string, opts *Options) (*Manager, error) {
 		header:     o.Header.Clone(),
 		client:     hc,
 		queueSize:  o.SendQueue,
+		maxMessage: o.MaxMessageSize,
 		logger:     o.Logger,
 		afterProbe: o.afterProbe,
 	}
@@ -286,7 +287,11 @@ func (m *Manager) serve(e *engine) string {
 		e.close()
 	}
 	reason, err := e.wait()
-	m.opts.Logger.Debug("client: connection closed", "reason", reason, "err", err)
+	if errors.Is(err, ErrMessageTooBig) {
+		m.opts.Logger.Warn("client: connection closed", "reason", reason, "err", err)
+	} else {
+		m.opts.Logger.Debug("client: connection closed", "reason", reason, "err", err)
+	}
 	m.mu.Lock()
 	m.engine = nil
 	for _, s := range m.sockets {
