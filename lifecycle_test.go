@@ -237,3 +237,31 @@ func TestDynamicNamespaceReclaimRace(t *testing.T) {
 		t.Errorf("children: got %d; want at most 1 (another client's leave may be under way)", children)
 	}
 }
+
+// panickyAdapter is the in-memory adapter, except that adding a socket to its own room panics:
+// a bug outside any user handler, on the handler goroutine.
+type panickyAdapter struct{ *hub.MemoryAdapter }
+
+func (a panickyAdapter) AddAll(id string, rooms ...string) {
+	if len(rooms) == 1 && rooms[0] == id {
+		panic("adapter bug")
+	}
+	a.MemoryAdapter.AddAll(id, rooms...)
+}
+
+// A panic on the handler goroutine outside the user's handlers (which are recovered one by
+// one) closes that client's connection, with the stack logged; the server goes on.
+func TestPanicOnHandlerGoroutineClosesTheConnection(t *testing.T) {
+	t.Parallel()
+	logs := make(logRecorder, 16)
+	_, url := newServer(t, &hub.Options{
+		Logger:  slog.New(logs),
+		Adapter: func(ns *hub.Namespace) hub.Adapter { return panickyAdapter{hub.NewMemoryAdapter(ns)} },
+	})
+	c := dial(t, url, "")
+	c.send("40")
+	c.waitClosed()
+	for msg := ""; msg != "hub: panic on the handler goroutine; closing the connection"; {
+		msg = recv(t, (<-chan string)(logs))
+	}
+}
