@@ -54,6 +54,7 @@ type Socket struct {
 	handshakeOnce sync.Once
 	ctx           socketContext
 	state         atomic.Int32
+	roomMu        sync.Mutex // makes Join's state check and addition one step for leaveAll
 
 	mu              sync.Mutex
 	handlers        []namedHandler // in registration order; guarded by mu
@@ -268,10 +269,10 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 // Join adds the socket to rooms (Node's socket.join). It does nothing once the socket has
 // disconnected.
 func (s *Socket) Join(rooms ...string) {
-	// s.mu makes the check and the addition one step as leaveAll sees it: a Join racing the
-	// disconnect either lands before the socket leaves its rooms or not at all.
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// A Join racing the disconnect lands before the socket leaves its rooms, or not at all.
+	// (Not s.mu: the adapter is called with the lock held.)
+	s.roomMu.Lock()
+	defer s.roomMu.Unlock()
 	if st := s.state.Load(); st == statePending || st == stateConnected {
 		s.ns.adapter.AddAll(s.id, rooms...)
 	}
@@ -280,8 +281,8 @@ func (s *Socket) Join(rooms ...string) {
 // leaveAll removes the socket from every room, once it is no longer pending or connected
 // (so that no Join adds it back).
 func (s *Socket) leaveAll() {
-	s.mu.Lock() // wait for a Join in progress
-	s.mu.Unlock()
+	s.roomMu.Lock() // wait for a Join in progress
+	s.roomMu.Unlock()
 	s.ns.adapter.DelAll(s.id)
 }
 
