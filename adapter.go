@@ -67,6 +67,11 @@ type BroadcastOptions struct {
 	Rooms  []string
 	Except []string
 	Flags  BroadcastFlags
+
+	// acks, set by BroadcastOperator.EmitWithAck, collects the sockets asked for an
+	// acknowledgement so that they stop awaiting it when the wait ends. Adapters pass opts
+	// on unchanged; a request from another server has none (see MemoryAdapter).
+	acks *ackWait
 }
 
 // BroadcastFlags modify a broadcast.

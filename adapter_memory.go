@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 )
 
 // MemoryAdapter is the in-memory [Adapter] of one namespace, the default: rooms and sockets
@@ -180,7 +181,10 @@ func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
 
 // BroadcastWithAck sends p, with an ack id taken from the namespace's counter, to every
 // socket opts selects, then calls clientCount with how many there were. Each socket's
-// answer goes to ack, on that socket's read path.
+// answer goes to ack, on that socket's read path. The sockets stop awaiting the answer when
+// the wait of the [BroadcastOperator.EmitWithAck] that asked ends; for a request with no
+// such wait (another server's), after opts.Flags.Timeout, or the server's default (see
+// EmitWithAck) when it is zero.
 func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(n int), ack func(Args)) error {
 	q := *p
 	q.ID = a.ns.nextAckID()
@@ -188,12 +192,21 @@ func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clien
 	if err != nil {
 		return err
 	}
+	w := opts.acks
+	if w == nil {
+		w = new(ackWait)
+		timeout := opts.Flags.Timeout
+		if timeout <= 0 {
+			timeout = a.ns.srv.ackTimeout()
+		}
+		time.AfterFunc(timeout, w.end)
+	}
 	n := 0
 	a.apply(opts, func(s *Socket) {
 		if !s.addAck(q.ID, ack) {
 			return
 		}
-		if s.write(pkts, opts.Flags.Volatile) != nil {
+		if !w.track(s, q.ID) || s.write(pkts, opts.Flags.Volatile) != nil {
 			s.removeAck(q.ID)
 			return
 		}

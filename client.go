@@ -396,10 +396,14 @@ func (c *client) drain() {
 	}
 }
 
+// runJob runs one job. The user's handlers and middleware are recovered one by one (the
+// event or the socket is refused); a panic reaching here came from hub or an adapter and may
+// have left the client half way (a CONNECT never answered): its connection is closed.
 func (c *client) runJob(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.srv.opts.Logger.Error("hub: panic in handler", "panic", r, "stack", string(debug.Stack()))
+			c.srv.opts.Logger.Error("hub: panic on the handler goroutine; closing the connection", "panic", r, "stack", string(debug.Stack()))
+			c.forceClose()
 		}
 	}()
 	fn()

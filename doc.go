@@ -115,6 +115,6 @@
 // Compared with the Node server: connection state recovery (planned: the emit path builds
 // every event in one place, where offsets can be appended), per-socket packet middleware
 // (socket.use), onAnyOutgoing/prependAny/offAny listeners, serverSideEmit with
-// acknowledgements, cleanupEmptyChildNamespaces, the Engine.IO v3 protocol (allowEIO3),
-// compression flags, and the msgpack parser.
+// acknowledgements, the Engine.IO v3 protocol (allowEIO3), compression flags, and the
+// msgpack parser.
 package hub

@@ -137,12 +137,16 @@ func (srv *Server) addNamespace(name string, parent *Namespace) *Namespace {
 	ns.adapter = srv.opts.Adapter(ns) // outside the lock: the factory may call back
 	srv.mu.Lock()
 	if old := srv.nsps[name]; old != nil {
+		if parent != nil {
+			old.acquire()
+		}
 		srv.mu.Unlock()
 		ns.adapter.Close()
 		return old
 	}
 	srv.nsps[name] = ns
 	if parent != nil {
+		ns.acquire() // for the connecting client, before another's release can reclaim it
 		parent.addChild(ns)
 	}
 	srv.mu.Unlock()
@@ -153,8 +157,10 @@ func (srv *Server) addNamespace(name string, parent *Namespace) *Namespace {
 // namespace that does not exist and allow(name, auth) returns true, the namespace is
 // created as a child of the parent. The parent's middleware and connection handlers apply
 // to every child; its Emit and room operations reach every child. allow runs on the
-// connecting client's handler goroutine, concurrently for different clients. Parents are
-// consulted in the order they were created.
+// connecting client's handler goroutine, concurrently for different clients; a panic in it
+// is logged and refuses the name. Parents are consulted in the order they were created.
+// A child is removed, and its adapter closed, once its last socket has left (Node's
+// cleanupEmptyChildNamespaces, which hub always does): keep no *Namespace of a child.
 func (srv *Server) OfFunc(allow func(name string, auth json.RawMessage) bool) *Namespace {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
@@ -172,17 +178,21 @@ func (srv *Server) OfPattern(re *regexp.Regexp) *Namespace {
 }
 
 // lookup returns the namespace a client may connect to as name: an existing one, or a new
-// child of the first dynamic parent that allows it; nil if none.
+// child of the first dynamic parent that allows it; nil if none. A dynamic child returned
+// is acquired: the connecting socket releases it (Namespace.release).
 func (srv *Server) lookup(name string, auth json.RawMessage) *Namespace {
 	srv.mu.RLock()
 	ns := srv.nsps[name]
+	if ns != nil {
+		ns.acquire() // under srv.mu: an empty dynamic child is not reclaimed now
+	}
 	parents := srv.parents
 	srv.mu.RUnlock()
 	if ns != nil {
 		return ns
 	}
 	for _, p := range parents {
-		if p.allow(name, auth) {
+		if p.allows(name, auth) {
 			return srv.addNamespace(name, p)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,7 +16,8 @@ import (
 // Namespace): it has its own connection middleware, connection handlers, rooms and adapter.
 // Get one with [Server.Of]; the main namespace is "/". A dynamic parent namespace, from
 // [Server.OfFunc] or [Server.OfPattern], holds no sockets itself: its middleware and
-// handlers apply to each child namespace it creates, and its broadcasts reach them all.
+// handlers apply to each child namespace it creates, and its broadcasts reach them all; a
+// child goes once its last socket has left.
 // Methods are safe for concurrent use.
 type Namespace struct {
 	name          string
@@ -25,6 +27,7 @@ type Namespace struct {
 	parent        *Namespace                                   // for a child of a dynamic namespace
 	allow         func(name string, auth json.RawMessage) bool // for a dynamic parent
 	ackIDs        atomic.Int64                                 // next ack id (Node's nsp._ids)
+	users         int                                          // of a dynamic child: sockets connecting or connected; guarded by mu
 
 	mu           sync.RWMutex
 	sockets      map[string]*Socket // connected sockets by id; guarded by mu
@@ -157,7 +160,8 @@ func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...a
 }
 
 // OnServerSideEmit registers fn to receive the events other servers send with
-// ServerSideEmit. fn runs on the adapter's goroutine: it must not block for long.
+// ServerSideEmit. fn runs on the adapter's goroutine: it must not block for long. A panic
+// in fn is recovered and logged; the next handlers still run.
 func (ns *Namespace) OnServerSideEmit(fn func(event string, args Args)) {
 	ns.mu.Lock()
 	ns.onServerEmit = append(ns.onServerEmit, fn)
@@ -180,9 +184,21 @@ func (ns *Namespace) ReceiveServerSideEmit(p *Packet) error {
 	fns := ns.onServerEmit
 	ns.mu.RUnlock()
 	for _, fn := range fns {
-		fn(event, args)
+		ns.serverSideHandler(fn, event, args)
 	}
 	return nil
+}
+
+// serverSideHandler calls an OnServerSideEmit handler; a panic is logged with its stack,
+// not passed to the adapter's goroutine, where it would end the process.
+func (ns *Namespace) serverSideHandler(fn func(string, Args), event string, args Args) {
+	defer func() {
+		if r := recover(); r != nil {
+			ns.srv.opts.Logger.Error("hub: panic in server-side emit handler",
+				"namespace", ns.name, "event", event, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn(event, args)
 }
 
 // nextAckID returns a fresh ack id of the namespace (shared by its sockets and broadcasts).
@@ -204,17 +220,84 @@ func (ns *Namespace) add(s *Socket) {
 	ns.mu.Unlock()
 }
 
+// remove forgets s, which has disconnected; a dynamic child left empty goes (release).
 func (ns *Namespace) remove(s *Socket) {
 	ns.mu.Lock()
 	if ns.sockets[s.id] == s {
 		delete(ns.sockets, s.id)
 	}
 	ns.mu.Unlock()
+	ns.release()
+}
+
+// acquire counts a socket about to connect to ns, found by Server.lookup with the server's
+// lock held: a dynamic child is not reclaimed while a socket connects to it or is connected.
+func (ns *Namespace) acquire() {
+	if ns.parent == nil {
+		return
+	}
+	ns.mu.Lock()
+	ns.users++
+	ns.mu.Unlock()
+}
+
+// release ends what acquire began, once the socket was refused or has disconnected. The
+// last socket leaving a dynamic child reclaims it: the child leaves the server and its
+// parent, and its adapter is closed; a client connecting to the name again makes a new
+// child. Node does this only with cleanupEmptyChildNamespaces; hub always does, so that
+// clients cannot make the server hold namespaces without bound.
+func (ns *Namespace) release() {
+	if ns.parent == nil {
+		return
+	}
+	ns.mu.Lock()
+	ns.users--
+	empty := ns.users == 0
+	ns.mu.Unlock()
+	if !empty {
+		return
+	}
+	srv := ns.srv
+	srv.mu.Lock()
+	ns.mu.Lock()
+	gone := ns.users == 0 && srv.nsps[ns.name] == ns // no lookup acquired it meanwhile
+	ns.mu.Unlock()
+	if gone {
+		delete(srv.nsps, ns.name)
+		ns.parent.removeChild(ns)
+	}
+	srv.mu.Unlock()
+	if gone && ns.adapterClosed.CompareAndSwap(false, true) {
+		if err := ns.adapter.Close(); err != nil {
+			srv.opts.Logger.Warn("hub: closing the adapter of an empty dynamic namespace", "namespace", ns.name, "err", err)
+		}
+	}
+}
+
+// allows asks the dynamic parent ns whether a client may make namespace name. A panic in
+// the user's function is logged and refuses, as an error passed to next does in Node: the
+// client gets "Invalid namespace" unless another parent allows it.
+func (ns *Namespace) allows(name string, auth json.RawMessage) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			ns.srv.opts.Logger.Error("hub: panic in a dynamic namespace check",
+				"parent", ns.name, "namespace", name, "panic", r, "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	return ns.allow(name, auth)
 }
 
 func (ns *Namespace) addChild(child *Namespace) {
 	ns.mu.Lock()
 	ns.children = append(ns.children, child)
+	ns.mu.Unlock()
+}
+
+// removeChild forgets child, reclaimed, in a new slice: Sockets may be reading the old one.
+func (ns *Namespace) removeChild(child *Namespace) {
+	ns.mu.Lock()
+	ns.children = slices.DeleteFunc(slices.Clone(ns.children), func(c *Namespace) bool { return c == child })
 	ns.mu.Unlock()
 }
 

@@ -86,22 +86,32 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 // and waits for every answer (Node's timeout(ms).emit(event, cb)). It waits until ctx is
 // done or the operator's Timeout has passed, whichever comes first; then it returns the
 // answers received so far and an error wrapping context.DeadlineExceeded (or ctx's error).
-// Each answer holds all the arguments the client gave its callback, except for clients on
-// other servers (first argument only, as in Node).
+// With neither a Timeout nor a deadline on ctx, it waits at most [Options.PingInterval] +
+// [Options.PingTimeout] (45s by default): the time a live client has to answer a ping.
+// (Node's timer then fires at once; hub gives the clients a chance.) Whatever the outcome,
+// the sockets stop awaiting the answers when it returns. Each answer holds all the
+// arguments the client gave its callback, except for clients on other servers (first
+// argument only, as in Node).
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	p, err := newEventPacket(b.ns.name, event, args)
 	if err != nil {
 		return nil, err
 	}
-	if b.flags.Timeout > 0 {
+	timeout := b.flags.Timeout
+	if _, ok := ctx.Deadline(); !ok && timeout <= 0 {
+		timeout = b.ns.srv.ackTimeout()
+	}
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	opts := b.options()
 	if deadline, ok := ctx.Deadline(); ok {
-		opts.Flags.Timeout = max(time.Until(deadline), 0)
+		opts.Flags.Timeout = max(time.Until(deadline), time.Millisecond)
 	}
+	opts.acks = new(ackWait)
+	defer opts.acks.end()
 	col := &ackCollector{done: make(chan struct{}), servers: -1}
 	if err := b.ns.adapter.BroadcastWithAck(p, opts, col.clientCount, col.ack); err != nil {
 		return nil, err
@@ -117,6 +127,47 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	case <-ctx.Done():
 		got := col.result()
 		return got, fmt.Errorf("hub: %d acknowledgements of %q received when the wait ended: %w", len(got), event, ctx.Err())
+	}
+}
+
+// ackTimeout is how long a broadcast awaits acknowledgements when nobody said.
+func (srv *Server) ackTimeout() time.Duration { return srv.opts.PingInterval + srv.opts.PingTimeout }
+
+// ackWait is the set of sockets a broadcast with acknowledgements is waiting on, so that
+// their entries go when the wait ends, answered or not.
+type ackWait struct {
+	mu      sync.Mutex
+	ended   bool       // guarded by mu
+	entries []ackEntry // guarded by mu
+}
+
+// ackEntry is one socket awaiting an answer (the ack id is per namespace: a dynamic
+// parent's children each have their own).
+type ackEntry struct {
+	s  *Socket
+	id int64
+}
+
+// track records that s awaits answer id; false once the wait has ended (then s must not).
+func (w *ackWait) track(s *Socket, id int64) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ended {
+		return false
+	}
+	w.entries = append(w.entries, ackEntry{s, id})
+	return true
+}
+
+// end removes every entry still there and refuses new ones.
+func (w *ackWait) end() {
+	w.mu.Lock()
+	w.ended = true
+	entries := w.entries
+	w.entries = nil
+	w.mu.Unlock()
+	for _, e := range entries {
+		e.s.removeAck(e.id)
 	}
 }
 

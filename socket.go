@@ -54,6 +54,7 @@ type Socket struct {
 	handshakeOnce sync.Once
 	ctx           socketContext
 	state         atomic.Int32
+	roomMu        sync.Mutex // makes Join's state check and addition one step for leaveAll
 
 	mu              sync.Mutex
 	handlers        []namedHandler // in registration order; guarded by mu
@@ -268,9 +269,21 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 // Join adds the socket to rooms (Node's socket.join). It does nothing once the socket has
 // disconnected.
 func (s *Socket) Join(rooms ...string) {
+	// A Join racing the disconnect lands before the socket leaves its rooms, or not at all.
+	// (Not s.mu: the adapter is called with the lock held.)
+	s.roomMu.Lock()
+	defer s.roomMu.Unlock()
 	if st := s.state.Load(); st == statePending || st == stateConnected {
 		s.ns.adapter.AddAll(s.id, rooms...)
 	}
+}
+
+// leaveAll removes the socket from every room, once it is no longer pending or connected
+// (so that no Join adds it back).
+func (s *Socket) leaveAll() {
+	s.roomMu.Lock() // wait for a Join in progress
+	s.roomMu.Unlock()
+	s.ns.adapter.DelAll(s.id)
 }
 
 // Leave removes the socket from room.
@@ -464,7 +477,8 @@ func (s *Socket) connect() {
 	if !open || refusal != nil || !c.attach(s) {
 		s.state.Store(stateClosed)
 		s.ctx.end(fmt.Errorf("%w: refused", ErrDisconnected))
-		s.ns.adapter.DelAll(s.id)
+		s.leaveAll()
+		s.ns.release()
 		c.connectDone(s.ns.name)
 		if open && refusal != nil {
 			c.sendPacket(&Packet{Type: PacketConnectError, Namespace: s.ns.name, ID: NoAckID, Data: connectErrorPayload(refusal)})
@@ -519,7 +533,7 @@ func (s *Socket) finishClose(reason string) {
 	for _, fn := range fns {
 		s.safely("disconnecting", func() error { fn(reason); return nil })
 	}
-	s.ns.adapter.DelAll(s.id)
+	s.leaveAll()
 	s.ns.remove(s)
 	s.state.Store(stateClosed)
 	s.mu.Lock()

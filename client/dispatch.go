@@ -1,12 +1,10 @@
 package client
 
 import (
-	"bytes"
 	"context"
+	"reflect"
 	"runtime"
-	"strconv"
 	"sync"
-	"sync/atomic"
 )
 
 // dispatchLimit is how many received events may wait for handlers before the connection's
@@ -22,7 +20,6 @@ type dispatcher struct {
 	wake   chan struct{}
 	space  chan struct{} // signalled when the queue shrinks
 	done   chan struct{} // closed when run has returned
-	gid    atomic.Uint64 // id of the goroutine running handlers
 }
 
 func newDispatcher() *dispatcher {
@@ -64,10 +61,18 @@ func (d *dispatcher) wait(ctx context.Context) {
 	}
 }
 
+// runDispatcher is the handler goroutine: go runDispatcher(d). It is a function of its own,
+// never inlined, so that onHandlerGoroutine finds its frame.
+//
+//go:noinline
+func runDispatcher(d *dispatcher) { d.run() }
+
+// dispatcherEntry is the entry address of runDispatcher, as stack frames report it.
+var dispatcherEntry = reflect.ValueOf(runDispatcher).Pointer()
+
 // run calls the queued functions until the dispatcher is closed and drained.
 func (d *dispatcher) run() {
 	defer close(d.done)
-	d.gid.Store(goroutineID())
 	for {
 		d.mu.Lock()
 		if len(d.queue) == 0 {
@@ -99,25 +104,35 @@ func (d *dispatcher) close() {
 	signal(d.wake)
 }
 
-// onGoroutine reports whether the caller is a handler running on the dispatcher.
-func (d *dispatcher) onGoroutine() bool { return d.gid.Load() == goroutineID() }
+// onHandlerGoroutine reports whether the caller is a handler, of any Manager: whether
+// runDispatcher is on its goroutine's stack. It serves one purpose: Close, called from a
+// handler, must not wait for the handler goroutine, which is its own caller's (or, for another
+// Manager's handler, may be waiting for its caller's). It walks the stack: Close is rare.
+func onHandlerGoroutine() bool {
+	pcs := make([]uintptr, 64)
+	for {
+		n := runtime.Callers(1, pcs)
+		if n < len(pcs) {
+			pcs = pcs[:n]
+			break
+		}
+		pcs = make([]uintptr, 2*len(pcs))
+	}
+	frames := runtime.CallersFrames(pcs)
+	for {
+		f, more := frames.Next()
+		if f.Entry == dispatcherEntry {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}
 
 func signal(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
 	}
-}
-
-// goroutineID returns the calling goroutine's id. It is used for one thing only: noticing that
-// Close is called from a handler, which must not wait for the handler goroutine to exit.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
 }

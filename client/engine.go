@@ -54,6 +54,7 @@ type engineConfig struct {
 	header     http.Header
 	client     *http.Client
 	queueSize  int
+	maxMessage int64 // Options.MaxMessageSize, set
 	logger     *slog.Logger
 	afterProbe func() // tests only: see Options.afterProbe
 }

@@ -40,6 +40,10 @@ var (
 	// ([Options.ReconnectionAttempts]) are exhausted.
 	ErrReconnectFailed = errors.New("client: reconnection attempts exhausted")
 
+	// ErrMessageTooBig fails a connection on which the server sent a message larger than
+	// [Options.MaxMessageSize].
+	ErrMessageTooBig = errors.New("client: message from the server exceeds Options.MaxMessageSize")
+
 	// ErrReservedEvent is returned by an emit of a reserved event name (connect,
 	// connect_error, disconnect, disconnecting, newListener, removeListener).
 	ErrReservedEvent = errors.New("client: reserved event name")

@@ -101,6 +101,7 @@ func NewManager(rawURL string, opts *Options) (*Manager, error) {
 		header:     o.Header.Clone(),
 		client:     hc,
 		queueSize:  o.SendQueue,
+		maxMessage: o.MaxMessageSize,
 		logger:     o.Logger,
 		afterProbe: o.afterProbe,
 	}
@@ -109,7 +110,7 @@ func NewManager(rawURL string, opts *Options) (*Manager, error) {
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	go m.run()
-	go m.disp.run()
+	go runDispatcher(m.disp)
 	return m, nil
 }
 
@@ -144,8 +145,9 @@ func (m *Manager) Socket(nsp string, opts *SocketOptions) *Socket {
 // Close disconnects every socket (their "disconnect" handlers see
 // [ReasonClientDisconnect]), writes what is queued (for a short while at most), closes the
 // connection and returns once every goroutine of the Manager has exited and every handler
-// has returned. Called from a handler, it returns without waiting for that handler, and the
-// handler goroutine exits once the handler returns. Close is idempotent.
+// has returned. Called from a handler — of this Manager or of another — it does not wait for
+// the handler goroutine (which may be its own caller, or waiting for it): that goroutine
+// exits once its handler returns. Close is idempotent.
 func (m *Manager) Close() error {
 	m.closeOnce.Do(func() {
 		m.mu.Lock()
@@ -164,7 +166,7 @@ func (m *Manager) Close() error {
 		m.disp.close()
 	})
 	<-m.runDone
-	if !m.disp.onGoroutine() {
+	if !onHandlerGoroutine() {
 		<-m.disp.done
 	}
 	if m.ownClient {
@@ -286,7 +288,11 @@ func (m *Manager) serve(e *engine) string {
 		e.close()
 	}
 	reason, err := e.wait()
-	m.opts.Logger.Debug("client: connection closed", "reason", reason, "err", err)
+	if errors.Is(err, ErrMessageTooBig) {
+		m.opts.Logger.Warn("client: connection closed", "reason", reason, "err", err)
+	} else {
+		m.opts.Logger.Debug("client: connection closed", "reason", reason, "err", err)
+	}
 	m.mu.Lock()
 	m.engine = nil
 	for _, s := range m.sockets {

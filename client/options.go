@@ -2,6 +2,7 @@ package client
 
 import (
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -65,6 +66,15 @@ type Options struct {
 	// [ErrQueueFull]. Default 1024.
 	SendQueue int
 
+	// MaxMessageSize is the largest Engine.IO message, in bytes, the client accepts from the
+	// server: a WebSocket message, an SSE event, one packet of a polling response (binary
+	// data counts decoded: it travels base64 over polling and SSE). A larger one fails the
+	// connection with an error wrapping [ErrMessageTooBig] (a "transport error", after
+	// which the Manager reconnects as after any loss), and is never read whole. Default
+	// 1 MiB + 64 KiB: the server's default maxPayload (1e6) with headroom. Negative: no
+	// limit.
+	MaxMessageSize int64
+
 	// Logger receives the client's diagnostics, and handler errors of sockets without an
 	// [Socket.OnError] hook. Default slog.Default().
 	Logger *slog.Logger
@@ -73,6 +83,9 @@ type Options struct {
 	// succeeded (the session is upgrading), before the old transport is paused.
 	afterProbe func()
 }
+
+// defaultMaxMessageSize is Options.MaxMessageSize's default.
+const defaultMaxMessageSize = 1<<20 + 64<<10
 
 // SocketOptions configure one namespace's [Socket]. A nil *SocketOptions means defaults.
 type SocketOptions struct {
@@ -114,6 +127,12 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.SendQueue <= 0 {
 		c.SendQueue = 1024
+	}
+	switch {
+	case c.MaxMessageSize == 0:
+		c.MaxMessageSize = defaultMaxMessageSize
+	case c.MaxMessageSize < 0:
+		c.MaxMessageSize = math.MaxInt64 / 2
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -31,7 +31,17 @@ func (p *polling) close() {} // requests end with the engine's context
 // the same response are returned for delivery.
 func (e *engine) handshakePolling(ctx context.Context) (*polling, handshake, []packet.Packet, error) {
 	p := &polling{e: e, tname: TransportPolling}
-	body, err := p.get(ctx)
+	var body []byte
+	err := p.get(ctx, func(r io.Reader) error {
+		// The open packet and what may follow it at once: a message's worth.
+		limit := int64(encodedLimit(e.cfg.maxMessage))
+		b, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if int64(len(b)) > limit {
+			return tooBig(e.cfg.maxMessage)
+		}
+		body = b
+		return err
+	})
 	if err != nil {
 		return nil, handshake{}, nil, fmt.Errorf("client: polling handshake: %w", err)
 	}
@@ -47,46 +57,67 @@ func (e *engine) handshakePolling(ctx context.Context) (*polling, handshake, []p
 	return p, hs, pkts[1:], nil
 }
 
-// get performs one poll and returns its body.
-func (p *polling) get(ctx context.Context) ([]byte, error) {
+// get performs one poll and hands its body to read.
+func (p *polling) get(ctx context.Context, read func(io.Reader) error) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.e.url(TransportPolling, p.sid).String(), nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	setHeader(req, p.e.cfg.header)
 	resp, err := p.e.cfg.client.Do(req)
 	if err != nil {
-		return nil, &transportError{"transport error", err}
+		return &transportError{"transport error", err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &transportError{"transport error", statusError(resp)}
+		return &transportError{"transport error", statusError(resp)}
 	}
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, &transportError{"transport error", err}
+	if err := read(resp.Body); err != nil {
+		if _, ok := err.(*transportError); ok {
+			return err
+		}
+		return &transportError{"transport error", err}
 	}
-	return body, nil
+	return nil
 }
 
+// read delivers the packets of poll after poll, each read from the body as it comes and
+// bounded by Options.MaxMessageSize (a response may hold any number of them).
 func (p *polling) read(ctx context.Context, deliver func(packet.Packet) bool) error {
 	for {
 		if p.paused.Load() {
 			return errPaused
 		}
-		body, err := p.get(ctx)
-		if err != nil {
-			return err
-		}
-		pkts, derr := packet.DecodePayload(body)
-		for _, pkt := range pkts {
-			if !deliver(pkt) {
-				return nil
+		stop := false
+		err := p.get(ctx, func(body io.Reader) error {
+			pp := newPayloadPackets(body, p.e.cfg.maxMessage)
+			for {
+				b, err := pp.next()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				pkts, err := packet.DecodePayload(b)
+				if err == nil && len(pkts) != 1 {
+					err = fmt.Errorf("want one packet")
+				}
+				if err != nil {
+					// engine.io-client turns an undecodable packet into a "server error".
+					return &transportError{"transport error", fmt.Errorf("bad payload %q: %w", truncate(b), err)}
+				}
+				if pkt := pkts[0]; int64(len(pkt.Data)) > p.e.cfg.maxMessage {
+					return tooBig(p.e.cfg.maxMessage)
+				}
+				if !deliver(pkts[0]) {
+					stop = true
+					return nil
+				}
 			}
-		}
-		if derr != nil {
-			// engine.io-client turns an undecodable packet into a "server error".
-			return &transportError{"transport error", fmt.Errorf("bad payload %q: %w", truncate(body), derr)}
+		})
+		if err != nil || stop {
+			return err
 		}
 	}
 }

@@ -19,6 +19,9 @@ type sse struct {
 	post *polling // the upward half
 	body io.ReadCloser
 	br   *bufio.Reader
+
+	limit   int64 // Options.MaxMessageSize
+	maxLine int   // the longest event data the limit allows (encodedLimit)
 }
 
 func (s *sse) name() string { return TransportSSE }
@@ -49,7 +52,7 @@ func (e *engine) handshakeSSE(ctx context.Context) (*sse, handshake, error) {
 		resp.Body.Close()
 		return nil, handshake{}, fmt.Errorf("client: sse handshake: %w", &transportError{"transport error", err})
 	}
-	s := &sse{body: resp.Body, br: bufio.NewReader(resp.Body)}
+	s := &sse{body: resp.Body, br: bufio.NewReader(resp.Body), limit: e.cfg.maxMessage, maxLine: encodedLimit(e.cfg.maxMessage)}
 	data, err := s.next()
 	if !stop() {
 		err = errors.Join(err, ctx.Err())
@@ -79,9 +82,12 @@ func (s *sse) next() ([]byte, error) {
 	for {
 		line, err := s.br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			// A long line: gather it whole.
+			// A long line: gather it whole, within the limit.
 			full := append([]byte(nil), line...)
 			for errors.Is(err, bufio.ErrBufferFull) {
+				if len(full)+len(data) > s.maxLine {
+					return nil, &transportError{"transport error", tooBig(s.limit)}
+				}
 				line, err = s.br.ReadSlice('\n')
 				full = append(full, line...)
 			}
@@ -109,6 +115,9 @@ func (s *sse) next() ([]byte, error) {
 		if have {
 			data = append(data, '\n')
 		}
+		if len(data)+len(value) > s.maxLine {
+			return nil, &transportError{"transport error", tooBig(s.limit)}
+		}
 		data = append(data, value...)
 		have = true
 	}
@@ -127,6 +136,9 @@ func (s *sse) read(ctx context.Context, deliver func(packet.Packet) bool) error 
 		p, err := packet.DecodeText(data)
 		if err != nil {
 			return &transportError{"transport error", fmt.Errorf("bad event %q: %w", truncate(data), err)}
+		}
+		if int64(len(p.Data)) > s.limit {
+			return &transportError{"transport error", tooBig(s.limit)}
 		}
 		if !deliver(p) {
 			return nil

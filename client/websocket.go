@@ -13,7 +13,8 @@ import (
 // wsTransport carries a session over one WebSocket: one packet per frame, binary messages
 // as binary frames.
 type wsTransport struct {
-	c *websocket.Conn
+	c     *websocket.Conn
+	limit int64 // Options.MaxMessageSize
 }
 
 func (w *wsTransport) name() string { return TransportWebSocket }
@@ -42,8 +43,8 @@ func (e *engine) dialWebSocket(ctx context.Context, sid string) (*wsTransport, e
 	if err != nil {
 		return nil, &transportError{"transport error", err}
 	}
-	c.SetReadLimit(-1) // the server's messages are not bounded by the protocol
-	return &wsTransport{c: c}, nil
+	c.SetReadLimit(e.cfg.maxMessage) // past it, the connection closes with 1009
+	return &wsTransport{c: c, limit: e.cfg.maxMessage}, nil
 }
 
 // handshakeWebSocket opens a WebSocket-only session: the open packet is the first frame.
@@ -120,6 +121,9 @@ func (e *engine) probeWebSocket() (*wsTransport, error) {
 // readPacket reads one frame as a packet.
 func (w *wsTransport) readPacket(ctx context.Context) (packet.Packet, error) {
 	typ, b, err := w.c.Read(ctx)
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		return packet.Packet{}, &transportError{"transport error", tooBig(w.limit)}
+	}
 	if err != nil {
 		return packet.Packet{}, wsReadError(err)
 	}
