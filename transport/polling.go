@@ -80,6 +80,8 @@ func payloadSize(pkts []packet.Packet) int {
 func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 	end, err := s.BeginReceive()
 	if err != nil {
+		// Answered at once: net/http would first read what is left of the body.
+		w.Header().Set("Connection", "close")
 		w.WriteHeader(http.StatusBadRequest)
 		return
 	}
@@ -100,8 +102,10 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 		rc.SetReadDeadline(time.Time{})
 	}
 	if err != nil {
+		// The body stopped coming (a deadline, the client gone, or cut by a second upload):
+		// the request is dropped without an answer, as Node destroys it.
 		s.Fail(err)
-		w.WriteHeader(http.StatusBadRequest)
+		drop(w)
 		return
 	}
 	if int64(len(body)) > limit {
@@ -120,4 +124,15 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 	h.Set("Content-Length", "2")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, "ok")
+}
+
+// drop ends a request without an answer: its connection is closed (a 400 where the
+// ResponseWriter cannot be hijacked).
+func drop(w http.ResponseWriter) {
+	if nc, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		nc.Close()
+		return
+	}
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(http.StatusBadRequest)
 }

@@ -25,6 +25,7 @@ type binding struct {
 	detached  bool            // Detach was called: end runs when the transport says so
 	end       func()          // what ends the request (set by Server.serve)
 	w         http.ResponseWriter
+	receiving bool // the request is an upload between BeginReceive and its end (guarded by s.mu)
 }
 
 var _ transport.Session = (*binding)(nil)
@@ -261,15 +262,22 @@ func (b *binding) BeginReceive() (func(), error) {
 	s := b.s
 	s.mu.Lock()
 	if s.posting {
+		// As Node: the session closes, and the upload in progress is cut (its body read
+		// fails at once, and the transport drops it).
+		for _, o := range s.serving {
+			if o.receiving {
+				http.NewResponseController(o.w).SetReadDeadline(time.Unix(1, 0))
+			}
+		}
 		s.mu.Unlock()
 		s.close(ReasonTransportError, transport.ErrOverlap, &Packet{Type: Close}, false)
 		return nil, transport.ErrOverlap
 	}
-	s.posting = true
+	s.posting, b.receiving = true, true
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
-		s.posting = false
+		s.posting, b.receiving = false, false
 		s.mu.Unlock()
 	}, nil
 }
