@@ -103,12 +103,46 @@
 // a polling one. The official clients do not know it (hub's own clients do); it is never
 // advertised in the handshake's upgrades. [Options.Transports] restricts the set.
 //
+// # Limits
+//
+// What one connection may cost is bounded from its first byte; each bound answers as Node
+// does where Node has one:
+//
+//   - Request headers: Options.MaxHeaderBytes (16 KiB), past which 431.
+//   - A request body must arrive, and a long-poll or SSE answer be taken, within
+//     PingInterval + PingTimeout; a body that stops coming is dropped. So is every blocking
+//     WebSocket write.
+//   - A message or POST: MaxHTTPBufferSize (1 MB); past it 413, or close 1009 on WebSocket.
+//   - A binary packet: at most 10 attachments, each a message of its own.
+//   - A received event or ack: at most 10,000 arguments, nested at most 256 deep.
+//   - Handlers not keeping up: the handler queue (see Concurrency). A client not reading:
+//     Options.MaxQueuedBytes (4 MiB).
+//
+// docs/hostile-inputs.md and docs/websocket-cases.md list the hostile inputs the tests send
+// to hub and to the Node server side by side, with both answers.
+//
 // # Stricter than Node
 //
 //   - A WebSocket handshake whose Origin names another host than the request's Host is
 //     refused with 403 unless [Options.CORS] allows that origin: browsers apply no CORS to
 //     WebSockets and send the user's cookies, so any site could otherwise open one in its
 //     visitor's name. Node accepts any origin. Clients that send no Origin pass.
+//   - A received packet with more than 10,000 arguments, or nested more than 256 levels
+//     deep, closes the connection as a packet that does not decode ("parse error"). Node has
+//     no such limits (and its own relay of such a packet can overflow its stack).
+//   - A dynamic child namespace ([Server.OfPattern], [Server.OfFunc]) is reclaimed once its
+//     last socket has left or been refused, so clients cannot make the server hold
+//     namespaces without bound; keep no *Namespace of a child. Node keeps them unless
+//     cleanupEmptyChildNamespaces is set.
+//   - A text WebSocket message with invalid UTF-8 fails with 1007 as soon as the fragment
+//     carrying it arrives (Node waits for the whole message). Only Sec-WebSocket-Version 13
+//     is accepted; others get 426 (Node also takes version 8).
+//
+// Where hub differs without being stricter: everything hub writes is valid UTF-8 —
+// invalid UTF-8 in a polling or SSE body becomes U+FFFD as in Node, and so do invalid bytes
+// in relayed raw JSON or a json.Marshaler's output. A broadcast EmitWithAck without a
+// timeout waits PingInterval + PingTimeout (Node gives up at once), and stops awaiting the
+// answers when it returns.
 //
 // # Not covered yet
 //
