@@ -299,19 +299,8 @@ func writeFrame[T ~string | ~[]byte](c *wsConn, op byte, prefix string, p T) err
 	n := len(prefix) + len(p)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	b := append(c.wbuf[:0], 0x80|op)
-	switch {
-	case n <= 125:
-		b = append(b, 0x80|byte(n))
-	case n <= 0xffff:
-		b = append(b, 0x80|126)
-		b = binary.BigEndian.AppendUint16(b, uint16(n))
-	default:
-		b = append(b, 0x80|127)
-		b = binary.BigEndian.AppendUint64(b, uint64(n))
-	}
 	key := mathrand.Uint32() // the masking key (RFC 6455, 5.3)
-	b = binary.BigEndian.AppendUint32(b, key)
+	b := wsframe.AppendMaskedHeader(c.wbuf[:0], true, op, n, key)
 	start := len(b)
 	b = append(b, prefix...)
 	b = append(b, p...)

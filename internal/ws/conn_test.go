@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/internal/leakcheck"
+	"github.com/hubkit/hub/internal/wsframe"
 )
 
 func TestMain(m *testing.M) { leakcheck.Main(m) }
@@ -130,24 +131,10 @@ func serveFake(t *testing.T, s *fakeSession, plain bool) (net.Conn, *bufio.Reade
 
 // clientFrame is a masked client frame.
 func clientFrame(fin bool, op byte, payload string) []byte {
-	b := []byte{op}
-	if fin {
-		b[0] |= 0x80
-	}
-	n := len(payload)
-	switch {
-	case n < 126:
-		b = append(b, 0x80|byte(n))
-	case n <= 0xffff:
-		b = append(b, 0x80|126, byte(n>>8), byte(n))
-	default:
-		b = binary.BigEndian.AppendUint64(append(b, 0x80|127), uint64(n))
-	}
-	key := [4]byte{0x12, 0x34, 0x56, 0x78}
-	b = append(b, key[:]...)
-	for i := 0; i < n; i++ {
-		b = append(b, payload[i]^key[i&3])
-	}
+	const key = 0x12345678
+	b := wsframe.AppendMaskedHeader(nil, fin, op, len(payload), key)
+	b = append(b, payload...)
+	wsframe.Mask(b[len(b)-len(payload):], key)
 	return b
 }
 

@@ -34,6 +34,26 @@ func AppendHeader(b []byte, op byte, n int) []byte {
 	}
 }
 
+// AppendMaskedHeader appends the header of a masked frame (client to server) with opcode op
+// carrying n bytes, FIN set if fin, and the masking key; the payload that follows must be
+// masked with the same key (Mask).
+func AppendMaskedHeader(b []byte, fin bool, op byte, n int, key uint32) []byte {
+	b0 := op
+	if fin {
+		b0 |= 0x80
+	}
+	b = append(b, b0)
+	switch {
+	case n < 126:
+		b = append(b, 0x80|byte(n))
+	case n <= 0xffff:
+		b = append(b, 0x80|126, byte(n>>8), byte(n))
+	default:
+		b = binary.BigEndian.AppendUint64(append(b, 0x80|127), uint64(n))
+	}
+	return binary.BigEndian.AppendUint32(b, key)
+}
+
 // Mask XORs p with the big-endian masking key, repeated (RFC 6455 §5.3): it masks and
 // unmasks alike. p is taken to start at offset 0 of the payload.
 func Mask(p []byte, key uint32) {

@@ -44,3 +44,27 @@ func TestFrames(t *testing.T) {
 		}
 	}
 }
+
+// RFC 6455 §5.7's masked "Hello", and the three length forms of a client header.
+func TestMaskedHeader(t *testing.T) {
+	got := AppendMaskedHeader(nil, true, OpText, 5, 0x37fa213d)
+	p := []byte("Hello")
+	Mask(p, 0x37fa213d)
+	if got = append(got, p...); !bytes.Equal(got, []byte{0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}) {
+		t.Fatalf("masked frame % x", got)
+	}
+	for _, tc := range []struct {
+		fin  bool
+		n    int
+		want []byte
+	}{
+		{false, 0, []byte{0x02, 0x80, 1, 2, 3, 4}},
+		{true, 125, []byte{0x82, 0x80 | 125, 1, 2, 3, 4}},
+		{true, 126, []byte{0x82, 0x80 | 126, 0, 126, 1, 2, 3, 4}},
+		{false, 65536, []byte{0x02, 0x80 | 127, 0, 0, 0, 0, 0, 1, 0, 0, 1, 2, 3, 4}},
+	} {
+		if got := AppendMaskedHeader(nil, tc.fin, OpBinary, tc.n, 0x01020304); !bytes.Equal(got, tc.want) {
+			t.Errorf("fin %v, %d bytes: % x; want % x", tc.fin, tc.n, got, tc.want)
+		}
+	}
+}
