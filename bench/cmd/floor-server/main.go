@@ -44,6 +44,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/hubkit/hub/internal/wsframe"
 )
@@ -56,7 +57,12 @@ func main() {
 		log.Fatal(err)
 	}
 	fs := newServer()
-	hs := &http.Server{Handler: fs}
+	hs := &http.Server{
+		Handler:           fs,
+		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

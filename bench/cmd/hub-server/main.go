@@ -29,7 +29,12 @@ func main() {
 		log.Fatal(err)
 	}
 	srv, h := bench.NewHubHandler(*withPprof)
-	hs := &http.Server{Handler: h}
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

@@ -32,7 +32,12 @@ func main() {
 		log.Fatal(err)
 	}
 	srv := interop.New()
-	httpSrv := &http.Server{Handler: srv.Handler(nil)}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(nil),
+		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 	fmt.Printf("listening %d\n", ln.Addr().(*net.TCPAddr).Port)
