@@ -396,7 +396,6 @@ type Conn struct {
 	// when bytes arrive and goes back once they are read: nil while none are buffered.
 	buf  *[]byte
 	r, w int
-	one  [1]byte // a read without raw waits for one byte here
 	// idleBy is the read deadline set for the grace period an idle connection keeps its
 	// reading goroutine (see read), in Unix nanoseconds; 0 if none is set.
 	idleBy int64
@@ -413,19 +412,20 @@ type Conn struct {
 	done func()      // ends the request (Session.Detach)
 	stop func() bool // unregisters sessionEnded from the session's context
 
-	endStarted bool // end has run; the reading goroutine's
+	endStarted bool    // end has run; the reading goroutine's
+	one        [1]byte // the reading goroutine's: a read without raw waits for one byte here
 
-	mu      sync.Mutex     // guards what follows
-	stopped bool           // the reading side has ended: no writer starts
-	writers sync.WaitGroup // running writers
-	ending  bool           // the connection is ending: it is not parked again
-	parked  bool           // the connection waits in the poller, without a goroutine
-	// lingering: the reading goroutine ends the close handshake (see linger)
-	lingering bool
-	pollID    uint64 // the connection's id in the poller; 0 while not registered
+	mu      sync.Mutex // guards what follows
+	stopped bool       // the reading side has ended: no writer starts
 	// failCode is the status of the close frame that ends the session's last frames: 0 for
 	// none (closeNoStatus), or the code of the client's failure (see settle).
 	failCode uint16
+	writers  sync.WaitGroup // running writers
+	ending   bool           // the connection is ending: it is not parked again
+	parked   bool           // the connection waits in the poller, without a goroutine
+	// lingering: the reading goroutine ends the close handshake (see linger)
+	lingering bool
+	pollID    uint64 // the connection's id in the poller; 0 while not registered
 }
 
 // writeBatch writes b, frames whole, in one Write; closing marks it as ending with the close
