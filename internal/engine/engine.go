@@ -71,9 +71,10 @@ type Conn interface {
 // Message returns.
 //
 // The engine settles when a WebSocket fails on a frame that came after good ones (a protocol
-// error, invalid UTF-8, a message over MaxPayload, a packet that does not decode): the
-// replies to the good ones go out before the close frame, as the Node server's do. The
-// connection waits for them a second at most.
+// error, invalid UTF-8, a message over MaxPayload): the replies to the good ones go out
+// before the close frame, as the Node server's do. The connection waits for them a second at
+// most. (A packet that does not decode closes the session at once, as Node's parse error
+// does.)
 type Settler interface {
 	Settle(done func())
 }

@@ -325,7 +325,13 @@ func (c *Conn) next(err error) bool {
 			err = fmt.Errorf("%w: %v", ErrPeerClosed, err)
 		}
 		if code != 0 {
-			c.settle(code, err)
+			if code != closeNoStatus {
+				// A frame Node's ws refuses: Node has handled the messages before it
+				// (their handlers run first), so their replies precede the close frame.
+				// A message that does not decode is Engine.IO's parse error instead,
+				// which Node's engine.io acts on at once: replies are dropped.
+				c.settle(code, err)
+			}
 			c.writeClose(code) // unless the session's last frames carried it
 		}
 		linger := code != 0 || closed
