@@ -104,6 +104,11 @@ func TestWebSocketReplyBeforeFailure(t *testing.T) {
 					expectFrame(t, br, 1, "4second")
 				}
 				expectFrame(t, br, 8, tt.close)
+				if tt.close == "" { // the server awaits the client's close, as ws's close() does
+					if _, err := c.Write(frame(true, 8, "")); err != nil {
+						t.Fatal(err)
+					}
+				}
 				expectEOF(t, br)
 				select {
 				case r := <-l.reasons:
