@@ -87,9 +87,9 @@ type Session interface {
 	Fail(err error)
 	// FailSettled is Fail for a failure found after messages the transport passed to Receive
 	// (a bad frame behind good ones in one read): the session closes once those messages
-	// have been handled, as the Node server handles each before it reads on, so that the
-	// packets their handling queued are still pulled, before ErrClosed, and reach the client
-	// ahead of the transport's end. It returns at once. The transport calls Fail(err) after,
+	// have been handled (on the Node server, their handlers run before its ws acts on the
+	// bad frame), so that the packets their handling queued are still pulled, before
+	// ErrClosed, and reach the client ahead of the transport's end. It returns at once. The transport calls Fail(err) after,
 	// once it has written those packets or has waited long enough (a handler may block).
 	FailSettled(err error)
 	// Upgrading reports whether this request is taking the session over from another transport;

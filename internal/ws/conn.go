@@ -359,8 +359,8 @@ func (c *Conn) next(err error) bool {
 
 // settle has the session end for err, a failure of the client's (code, the close frame's
 // status), once it has handled what the client sent before: the replies go out before the
-// close frame, as in Node, which handles each message as it reads it. It waits for that close
-// frame, for settleWait at most, or until the session has ended.
+// close frame, as in Node, whose handlers run before its ws acts on the failure. It waits for
+// that close frame, for settleWait at most, or until the session has ended.
 func (c *Conn) settle(code uint16, err error) {
 	c.wmu.Lock()
 	if c.closeSent {
