@@ -357,6 +357,10 @@ func (c *client) Closed(reason engine.Reason, err error) {
 	}
 }
 
+// Settle calls done on the handler goroutine, after the jobs queued so far: the engine then
+// knows that the messages it delivered are handled (engine.Settler).
+func (c *client) Settle(done func()) { c.push(0, done, true) }
+
 // push queues fn on the client's handler goroutine, starting one if none runs. Unless
 // force is set, it refuses (returning false) when the queue would exceed its bound.
 func (c *client) push(size int, fn func(), force bool) bool {

@@ -85,6 +85,13 @@ type Session interface {
 	// ErrPeerClosed means the client went away cleanly ("transport close"); an error wrapping
 	// packet.ErrBadPacket is a "parse error"; anything else a "transport error".
 	Fail(err error)
+	// FailSettled is Fail for a failure found after messages the transport passed to Receive
+	// (a bad frame behind good ones in one read): the session closes once those messages
+	// have been handled (on the Node server, their handlers run before its ws acts on the
+	// bad frame), so that the packets their handling queued are still pulled, before
+	// ErrClosed, and reach the client ahead of the transport's end. It returns at once. The transport calls Fail(err) after,
+	// once it has written those packets or has waited long enough (a handler may block).
+	FailSettled(err error)
 	// Upgrading reports whether this request is taking the session over from another transport;
 	// then the transport must run the probe exchange (2probe → 3probe, Probe; then 5, Upgrade)
 	// before anything else, within UpgradeTimeout.

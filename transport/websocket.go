@@ -65,14 +65,21 @@ type wsSession struct {
 }
 
 // Fail gives the engine the transport's errors for the connection's.
-func (b *wsSession) Fail(err error) {
+func (b *wsSession) Fail(err error) { b.Session.Fail(sessionError(err)) }
+
+// FailSettled is Fail once the messages received before the failure are handled: their
+// replies go out before the close frame.
+func (b *wsSession) FailSettled(err error) { b.Session.FailSettled(sessionError(err)) }
+
+// sessionError is the transport's error for the connection's.
+func sessionError(err error) error {
 	switch {
 	case errors.Is(err, ws.ErrTooBig):
-		err = ErrTooLarge
+		return ErrTooLarge
 	case errors.Is(err, ws.ErrPeerClosed):
-		err = fmt.Errorf("%w: %v", ErrPeerClosed, err)
+		return fmt.Errorf("%w: %v", ErrPeerClosed, err)
 	}
-	b.Session.Fail(err)
+	return err
 }
 
 // Begin runs the probe exchange if the request upgrades a session.

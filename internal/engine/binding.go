@@ -37,6 +37,7 @@ func (b *binding) MaxPayload() int64        { return b.s.srv.opts.MaxPayload }
 func (b *binding) Context() context.Context { return b.s.Context() }
 func (b *binding) Upgrading() bool          { return b.upgrading }
 func (b *binding) Fail(err error)           { b.s.fail(err) }
+func (b *binding) FailSettled(err error)    { b.s.failSettled(err) }
 func (b *binding) Stream()                  { b.stream = true }
 
 // WriteTimeout is what a heartbeat allows: a client that takes longer to read a write would

@@ -63,6 +63,22 @@ type Conn interface {
 	Closed(reason Reason, err error)
 }
 
+// Settler is implemented by a Conn that handles messages after Message returns (on a
+// goroutine of its own, in order, as the Socket.IO layer runs its handlers). Settle calls
+// done once every message delivered so far has been handled, and what handling them sent is
+// queued (Session.Send). Settle must not block; done may be called from any goroutine, and
+// may never be, if a handler blocks. A Conn without Settle has handled each message when
+// Message returns.
+//
+// The engine settles when a WebSocket fails on a frame that came after good ones (a protocol
+// error, invalid UTF-8, a message over MaxPayload): the replies to the good ones go out
+// before the close frame, as the Node server's do. The connection waits for them a second at
+// most. (A packet that does not decode closes the session at once, as Node's parse error
+// does.)
+type Settler interface {
+	Settle(done func())
+}
+
 // Options configure a [Server]. The zero value of each field means the Node default.
 type Options struct {
 	PingInterval   time.Duration // default 25s

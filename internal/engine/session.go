@@ -291,15 +291,39 @@ func (s *Session) stopTimers() {
 
 // fail closes the session because the transport broke or the client broke the rules.
 func (s *Session) fail(err error) {
-	reason := ReasonTransportError
+	s.close(failReason(err), err, nil, false)
+	s.finish()
+}
+
+// failReason is the close reason of a session that fails with err.
+func failReason(err error) Reason {
 	switch {
 	case err == nil || errors.Is(err, transport.ErrPeerClosed):
-		reason = ReasonTransportClose
+		return ReasonTransportClose
 	case errors.Is(err, packet.ErrBadPacket):
-		reason = ReasonParseError
+		return ReasonParseError
 	}
-	s.close(reason, err, nil, false)
-	s.finish()
+	return ReasonTransportError
+}
+
+// failSettled closes the session for err as fail does, but once the Conn has handled the
+// messages delivered so far (Settler; at once for a Conn without it, which handles each
+// within Message): what their handling queued is still handed to the transport, then the
+// session ends — when the transport calls fail.
+func (s *Session) failSettled(err error) {
+	closeDrained := func() { s.close(failReason(err), err, nil, true) }
+	s.recvMu.Lock()
+	st, ok := s.conn.(Settler)
+	if !ok || s.notified {
+		s.recvMu.Unlock()
+		closeDrained()
+		return
+	}
+	func() {
+		defer s.recoverPanic("Conn.Settle")
+		st.Settle(closeDrained)
+	}()
+	s.recvMu.Unlock()
 }
 
 // ping is the heartbeat: queue a ping and expect a pong within PingTimeout. The timeout starts

@@ -24,6 +24,12 @@ type Session interface {
 	// Fail ends the session because of the connection: err is ErrTooBig, ErrPeerClosed
 	// (wrapped), a protocol error, a write error, or a recovered panic.
 	Fail(err error)
+	// FailSettled starts ending the session for err, a failure the reading goroutine found
+	// after messages it handed to Message: once those are handled, the session closes, and
+	// Frames returns what their handling queued as its last frames, which the connection
+	// writes before the close frame with the failure's code. It must not block. The
+	// connection waits for that close frame (boundedly), then calls Fail(err).
+	FailSettled(err error)
 	// Logger receives the connection's logs (a recovered panic, with its stack).
 	Logger() *slog.Logger
 	// Begin runs first in the reading goroutine (an upgrade's probe exchange, with
@@ -189,6 +195,12 @@ func afterFunc(ctx context.Context, f func()) (stop func() bool) {
 	return context.AfterFunc(ctx, f)
 }
 
+// settleWait bounds how long a connection that failed waits for the session to have handled
+// the messages read before the failure and written its replies (see Session.FailSettled)
+// before it writes the close frame regardless: a handler that blocks does not hold the
+// connection.
+const settleWait = time.Second
+
 // closeLinger bounds how long a connection that sent its close frame waits for the client's
 // end (its close frame, then EOF) before the socket closes: closing at once, with the
 // client's bytes still coming, would have the client see a reset instead of the close frame.
@@ -313,7 +325,14 @@ func (c *Conn) next(err error) bool {
 			err = fmt.Errorf("%w: %v", ErrPeerClosed, err)
 		}
 		if code != 0 {
-			c.writeClose(code)
+			if code != closeNoStatus {
+				// A frame Node's ws refuses: Node has handled the messages before it
+				// (their handlers run first), so their replies precede the close frame.
+				// A message that does not decode is Engine.IO's parse error instead,
+				// which Node's engine.io acts on at once: replies are dropped.
+				c.settle(code, err)
+			}
+			c.writeClose(code) // unless the session's last frames carried it
 		}
 		linger := code != 0 || closed
 		if linger {
@@ -338,6 +357,32 @@ func (c *Conn) next(err error) bool {
 	return true
 }
 
+// settle has the session end for err, a failure of the client's (code, the close frame's
+// status), once it has handled what the client sent before: the replies go out before the
+// close frame, as in Node, whose handlers run before its ws acts on the failure. It waits for
+// that close frame, for settleWait at most, or until the session has ended.
+func (c *Conn) settle(code uint16, err error) {
+	c.wmu.Lock()
+	if c.closeSent {
+		c.wmu.Unlock()
+		return
+	}
+	sent := make(chan struct{})
+	c.closeCh = sent
+	c.wmu.Unlock()
+	c.mu.Lock()
+	c.failCode = code // for take: the session's last frames end with this close frame
+	c.mu.Unlock()
+	c.s.FailSettled(err)
+	t := time.NewTimer(settleWait)
+	defer t.Stop()
+	select {
+	case <-sent:
+	case <-c.s.Context().Done():
+	case <-t.C:
+	}
+}
+
 // messageError is a message the session could not take (Session.Message): the connection
 // ends as for a protocol error, with a close frame without a status.
 type messageError struct{ err error }
@@ -357,13 +402,15 @@ type Conn struct {
 	// when bytes arrive and goes back once they are read: nil while none are buffered.
 	buf  *[]byte
 	r, w int
-	one  [1]byte // a read without raw waits for one byte here
 	// idleBy is the read deadline set for the grace period an idle connection keeps its
 	// reading goroutine (see read), in Unix nanoseconds; 0 if none is set.
 	idleBy int64
 
 	wmu       sync.Mutex // serialises writes: batches, pongs, close frames
 	closeSent bool       // nothing is written after the close frame; guarded by wmu
+	// closeCh, if not nil, is closed when the close frame is written (see settle); guarded
+	// by wmu.
+	closeCh chan struct{}
 	// writeBy is the write deadline set, in Unix nanoseconds, 0 if none; guarded by wmu.
 	writeBy      int64
 	writeTimeout time.Duration // bounds a blocking write (Session.WriteTimeout)
@@ -371,13 +418,17 @@ type Conn struct {
 	done func()      // ends the request (Session.Detach)
 	stop func() bool // unregisters sessionEnded from the session's context
 
-	endStarted bool // end has run; the reading goroutine's
+	endStarted bool    // end has run; the reading goroutine's
+	one        [1]byte // the reading goroutine's: a read without raw waits for one byte here
 
-	mu      sync.Mutex     // guards what follows
-	stopped bool           // the reading side has ended: no writer starts
-	writers sync.WaitGroup // running writers
-	ending  bool           // the connection is ending: it is not parked again
-	parked  bool           // the connection waits in the poller, without a goroutine
+	mu      sync.Mutex // guards what follows
+	stopped bool       // the reading side has ended: no writer starts
+	// failCode is the status of the close frame that ends the session's last frames: 0 for
+	// none (closeNoStatus), or the code of the client's failure (see settle).
+	failCode uint16
+	writers  sync.WaitGroup // running writers
+	ending   bool           // the connection is ending: it is not parked again
+	parked   bool           // the connection waits in the poller, without a goroutine
 	// lingering: the reading goroutine ends the close handshake (see linger)
 	lingering bool
 	pollID    uint64 // the connection's id in the poller; 0 while not registered
@@ -391,11 +442,24 @@ func (c *Conn) writeBatch(b []byte, closing bool) error {
 	if c.closeSent {
 		return nil
 	}
-	c.closeSent = closing
+	c.sending(closing)
 	c.setWriteDeadline()
 	_, err := c.nc.Write(b)
 	c.clearWriteDeadline()
 	return err
+}
+
+// sending marks the batch about to be written (wmu held): closing, it ends with the close
+// frame, and nothing is written after it.
+func (c *Conn) sending(closing bool) {
+	if !closing {
+		return
+	}
+	c.closeSent = true
+	if c.closeCh != nil {
+		close(c.closeCh)
+		c.closeCh = nil
+	}
 }
 
 // setWriteDeadline bounds the blocking write about to start (wmu held): a client that does not
@@ -510,7 +574,13 @@ func (c *Conn) take() batch {
 		return batch{}
 	}
 	if last { // the final frames, then the close frame, in the same write
-		buf = appendClose(buf, closeNoStatus)
+		c.mu.Lock()
+		code := c.failCode
+		c.mu.Unlock()
+		if code == 0 {
+			code = closeNoStatus
+		}
+		buf = appendClose(buf, code)
 	}
 	b.buf, b.closed, b.ok = buf, last, true
 	return b

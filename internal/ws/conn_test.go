@@ -52,6 +52,7 @@ func (s *fakeSession) Fail(err error) {
 	s.once.Do(func() { s.failed <- err })
 	s.cancel()
 }
+func (s *fakeSession) FailSettled(err error) { s.Fail(err) }
 func (s *fakeSession) Notify(ready func()) {
 	s.mu.Lock()
 	s.ready = ready

@@ -129,7 +129,7 @@ func (c *Conn) flush() (again bool) {
 		b.release()
 		return c.flushed(b.closed, nil)
 	}
-	c.closeSent = b.closed
+	c.sending(b.closed)
 	n, err := c.writeNow(b.buf)
 	if err == nil && n < len(b.buf) {
 		// The socket buffer is full: a goroutine of the connection's own writes the rest,
