@@ -93,12 +93,17 @@ type Session interface {
 	// once it has written those packets or has waited long enough (a handler may block).
 	FailSettled(err error)
 	// Upgrading reports whether this request is taking the session over from another transport;
-	// then the transport must run the probe exchange (2probe → 3probe, Probe; then 5, Upgrade)
-	// before anything else, within UpgradeTimeout.
+	// then the transport must run the probe exchange (2probe, Probe writing 3probe; then 5,
+	// Upgrade) before anything else, within UpgradeTimeout.
 	Upgrading() bool
-	// Probe tells the engine the client probed this transport successfully: the old transport
-	// is answered with noop packets from now on.
-	Probe() error
+	// Probe tells the engine the client probed this transport successfully, and has answer
+	// write the probe's answer (3probe) to the client; then the old transport is answered
+	// with noop packets. In that order: a poll the client sends once it has 3probe (even
+	// after 5) finds the probe done, and the noop that releases the client's parked poll
+	// does not overtake 3probe — a client that got the noop first would poll again, and
+	// that poll would hold the upgrade up. Probe returns answer's error, or an error when
+	// no upgrade is possible now; the transport then calls AbortUpgrade.
+	Probe(answer func() error) error
 	// Upgrade moves the session onto this transport; later Pulls here get its packets.
 	Upgrade() error
 	// AbortUpgrade abandons the upgrade; the session stays on its old transport.

@@ -108,9 +108,8 @@ func (b *wsSession) probe(c *ws.Conn) bool {
 			return false
 		}
 		if want == packet.Ping {
-			// Probe first: a client that has 3probe may send 5 and poll again at once, and
-			// the engine must know the probe succeeded when that poll comes.
-			if b.Probe() != nil || c.Write(append(wsframe.AppendHeader(nil, wsframe.OpText, 6), "3probe"...)) != nil {
+			answer := func() error { return c.Write(append(wsframe.AppendHeader(nil, wsframe.OpText, 6), "3probe"...)) }
+			if b.Probe(answer) != nil {
 				b.AbortUpgrade()
 				return false
 			}

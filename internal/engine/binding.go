@@ -97,8 +97,8 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 		if s.notify == nil {
 			s.notify = make(chan struct{}, 1)
 		}
-		if s.probeCh == nil {
-			s.probeCh = make(chan struct{})
+		if s.probeCh == nil && !s.probed {
+			s.probeCh = make(chan struct{}) // closed when a probe is answered
 		}
 		notify, probe, done := s.notify, s.probeCh, s.doneChan()
 		s.mu.Unlock()
@@ -126,6 +126,11 @@ func (b *binding) take(reuse []packet.Packet) (pkts []packet.Packet, drained, ok
 	if b.moving() {
 		// The session is moving (or has moved) to another transport: release this one.
 		return []packet.Packet{{Type: Noop}}, false, true, nil
+	}
+	if s.answering() && !b.upgrading && s.state == stateOpen {
+		// The probe's answer is being written: this poll gets its noop once it is out,
+		// not before (see Probe); what is queued meanwhile waits for the new transport.
+		return nil, false, false, nil
 	}
 	if len(s.queue) > 0 {
 		closing := s.state != stateOpen
@@ -156,10 +161,16 @@ func (b *binding) take(reuse []packet.Packet) (pkts []packet.Packet, drained, ok
 }
 
 // moving reports whether the session is moving (or has moved) to another transport than
-// this request's. s.mu must be held.
+// this request's: the probe has been answered. s.mu must be held.
 func (b *binding) moving() bool {
-	return b.name != b.s.transport || (b.s.probed && !b.upgrading)
+	s := b.s
+	return b.name != s.transport || (s.probed && s.probeCh == nil && !b.upgrading)
 }
+
+// answering reports whether an upgrade's probe succeeded and its answer is being written
+// (Probe's answer runs): s.probeCh is then the channel closed once it is written, or once
+// the upgrade is abandoned. s.mu must be held.
+func (s *Session) answering() bool { return s.probed && s.probeCh != nil }
 
 // Notify makes this request the one told when packets are ready: see transport.Session.
 func (b *binding) Notify(ready func()) {
@@ -283,22 +294,40 @@ func (b *binding) BeginReceive() (func(), error) {
 	}, nil
 }
 
-func (b *binding) Probe() error {
+// Probe records that the client probed this transport successfully, has answer write the
+// probe's answer (3probe), then releases the old transport's parked poll with a noop: see
+// transport.Session.Probe for why in that order.
+func (b *binding) Probe(answer func() error) error {
 	s := b.s
 	s.mu.Lock()
 	if !b.upgrading || !s.movable() || s.probed {
 		s.mu.Unlock()
 		return errUpgrade
 	}
-	s.probed = true
-	if s.probeCh != nil {
-		close(s.probeCh) // a parked poll on the old transport is answered with a noop
-		s.probeCh = nil  // (later polls see probed, and are answered at once)
+	s.probed = true // a poll from now on may come after the client's 5: it settles first
+	if s.probeCh == nil {
+		s.probeCh = make(chan struct{}) // answering: polls wait for the answer to be out
 	}
+	s.mu.Unlock()
+	err := answer()
+	if err != nil {
+		return err // the transport abandons the upgrade, which releases the polls
+	}
+	s.mu.Lock()
+	s.answered()
 	f, wake := s.takeReady(), s.pullWake()
 	s.mu.Unlock()
 	s.signal(f, wake)
 	return nil
+}
+
+// answered closes probeCh: the probe's answer is out, or the upgrade abandoned, and a poll
+// waiting for it goes on (with a noop, when the session moves). s.mu must be held.
+func (s *Session) answered() {
+	if s.probeCh != nil {
+		close(s.probeCh)
+		s.probeCh = nil
+	}
 }
 
 func (b *binding) Upgrade() error {
@@ -327,7 +356,10 @@ func (b *binding) AbortUpgrade() {
 	}
 	b.upgrading = false
 	s.upgrading = false
-	s.probed = false
+	if s.probed {
+		s.probed = false
+		s.answered() // a poll waiting for the probe's answer takes what is queued
+	}
 	s.settled()
 }
 
