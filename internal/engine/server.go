@@ -232,12 +232,10 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 
 // upgradeSettle bounds how long a poll on the old transport waits for an upgrade whose probe
 // succeeded to complete. The frames a client sent before the poll are read within
-// microseconds (a few milliseconds under the race detector and a loaded machine); a client
-// whose poll crossed 3probe — it polled again before it had 3probe, and waits for this poll
-// before it sends the upgrade packet — gets its noop after this, and its upgrade waits as
-// long: with the official client, one upgrade in four or five. Node answers such polls on
-// a 100 ms tick.
-const upgradeSettle = 25 * time.Millisecond
+// microseconds; a client that polled again before it paused for the upgrade (it has not sent
+// the upgrade packet yet, and waits for this poll) gets its noop after this: Node answers
+// such polls on a 100 ms tick too.
+const upgradeSettle = 100 * time.Millisecond
 
 // settle waits, s.mu held and released, until the upgrade in progress completes or is
 // abandoned, or upgradeSettle passes. It reports false if r ended first (r is then done).

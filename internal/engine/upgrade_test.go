@@ -114,33 +114,3 @@ func TestUpgradeNoopAfterProbeAnswer(t *testing.T) {
 		t.Fatalf("after the upgrade: got %q; want 4meanwhile", got)
 	}
 }
-
-// A poll that crossed 3probe — the client sent it before it had 3probe, then paused for the
-// upgrade, and sends 5 only once this poll is answered — looks to the server like a poll sent
-// after 5 (protocol.md §4 item 22): it waits for the upgrade to settle, but not for long,
-// since the frames sent before it are read within microseconds. Its noop comes within a few
-// tens of milliseconds, and the upgrade then completes. (Before, it waited 100 ms: one
-// upgrade in four or five with the official client; Node answers it on a 100 ms tick.)
-func TestUpgradePollCrossingProbe(t *testing.T) {
-	t.Parallel()
-	ts, _, _ := newServer(t, &engine.Options{PingInterval: time.Hour})
-	o := handshake(t, ts.URL)
-	c := dialWS(t, ts.URL, "&sid="+o.SID)
-	probe(t, c)
-	start := time.Now()
-	code, body := get(t, ts.URL+"/?EIO=4&transport=polling&sid="+o.SID)
-	waited := time.Since(start)
-	if code != 200 || body != "6" {
-		t.Fatalf("poll crossing 3probe: got %d %q; want 200 \"6\"", code, body)
-	}
-	// The bound leaves the settle time (25 ms) a wide margin, and stays under the 100 ms of
-	// before.
-	if waited > 75*time.Millisecond {
-		t.Errorf("poll crossing 3probe answered after %v; want it within 75ms", waited)
-	}
-	write(t, c, "5")
-	write(t, c, "4over ws")
-	if got := read(t, c); got != "4over ws" {
-		t.Fatalf("after the upgrade: got %q; want 4over ws", got)
-	}
-}
