@@ -60,8 +60,8 @@ type Session struct {
 	posting    bool
 	active     int           // transport requests being served
 	upgrading  bool          // a request is taking the session to another transport
-	probed     bool          // ...and the client's probe succeeded: answer old polls with noop
-	probeCh    chan struct{} // closed when an upgrade's probe succeeds; made by a Pull that waits, guarded by mu
+	probed     bool          // ...and the client's probe succeeded: answer old polls with noop (once 3probe is out)
+	probeCh    chan struct{} // closed once 3probe is written or the upgrade abandoned; made by a Pull that waits or by Probe, guarded by mu
 	settleCh   chan struct{} // closed when an upgrade completes or is abandoned; made by a request that waits for it
 	serving    []*binding    // requests in Transport.Serve, for abortRequests
 	pingTimer  *time.Timer
