@@ -115,6 +115,50 @@ func TestHandshakeMemoryBound(t *testing.T) {
 	}
 }
 
+// An idle WebSocket session keeps nothing of the HTTP request it came by: net/http's read and
+// write buffers (4 KiB each) and the request go once the connection is the transport's. (A
+// binding that kept the ResponseWriter held them: about 10 KiB per connection.) The client
+// ends here read their handshake answers through a small buffer they drop. Not parallel: it
+// measures the heap.
+func TestIdleWebSocketMemory(t *testing.T) {
+	srv := engine.NewServer(&echo{}, &engine.Options{PingInterval: time.Hour}) // no reasons channel: 200 sessions close at the end
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+	const n = 200
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	before := heapInUse()
+	for range n {
+		c, err := net.Dial("tcp", ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, requestWS); err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReaderSize(c, 512)
+		res, err := http.ReadResponse(br, nil)
+		if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+			t.Fatalf("handshake: %v %v", res, err)
+		}
+		if op, p := readFrame(t, br); op != 1 || p[0] != '0' { // the open packet
+			t.Fatalf("open packet: %#x %q", op, p)
+		}
+	}
+	perConn := (int64(heapInUse()) - int64(before)) / n
+	if bound := int64(6 << 10); perConn > bound {
+		t.Fatalf("an idle WebSocket session holds %d bytes of heap; want at most %d", perConn, bound)
+	}
+	t.Logf("heap per idle WebSocket session (engine only, client end included): %d bytes", perConn)
+}
+
 // A polling or SSE POST whose chunked body trickles in and never ends (a slowloris) is
 // answered 400 and dropped once PingInterval + PingTimeout have passed, and its goroutine
 // exits. (Before the read deadline, it was held for as long as the client kept trickling.)

@@ -408,6 +408,9 @@ func (s *Session) leave(b *binding) {
 			break
 		}
 	}
+	// A WebSocket's binding lives on with its connection: it must not keep the request's
+	// ResponseWriter, and with it net/http's buffers for the hijacked connection.
+	b.w = nil
 	s.mu.Unlock()
 }
 
