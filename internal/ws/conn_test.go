@@ -102,6 +102,12 @@ type hiddenConn struct{ net.Conn }
 // behind hiddenConn when plain), and returns the client's end and a channel closed when the
 // connection has ended (done).
 func serveFake(t *testing.T, s *fakeSession, plain bool) (net.Conn, *bufio.Reader, <-chan struct{}) {
+	return serveTest(t, s, s.cancel, plain, 1<<20)
+}
+
+// serveTest serves one WebSocket connection for s with a MaxMessage of max, over a loopback
+// TCP connection (hidden behind hiddenConn when plain); cancel ends s when the test ends.
+func serveTest(t *testing.T, s Session, cancel func(), plain bool, max int64) (net.Conn, *bufio.Reader, <-chan struct{}) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -122,9 +128,9 @@ func serveFake(t *testing.T, s *fakeSession, plain bool) (net.Conn, *bufio.Reade
 		sc = hiddenConn{sc}
 	}
 	done := make(chan struct{})
-	Serve(sc, nil, s, Options{MaxMessage: 1 << 20, Done: func() { close(done) }})
+	Serve(sc, nil, s, Options{MaxMessage: max, Done: func() { close(done) }})
 	t.Cleanup(func() {
-		s.cancel()
+		cancel()
 		<-done
 	})
 	return cc, bufio.NewReader(cc), done

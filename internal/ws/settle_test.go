@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // settlingSession is fakeSession for a session that handles messages later (as hub's
@@ -97,32 +96,8 @@ func TestFailureAfterReplies(t *testing.T) {
 	}
 }
 
-// serveSettling is serveFake for a settlingSession, with a MaxMessage of 100 bytes.
+// serveSettling serves a settlingSession, with a MaxMessage of 100 bytes (see serveTest).
 func serveSettling(t *testing.T, s *settlingSession, plain bool) (net.Conn, *bufio.Reader) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	cc, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cc.Close() })
-	cc.SetDeadline(time.Now().Add(10 * time.Second))
-	sc, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if plain {
-		sc = hiddenConn{sc}
-	}
-	done := make(chan struct{})
-	Serve(sc, nil, s, Options{MaxMessage: 100, Done: func() { close(done) }})
-	t.Cleanup(func() {
-		s.cancel()
-		<-done
-	})
-	return cc, bufio.NewReader(cc)
+	cc, br, _ := serveTest(t, s, s.cancel, plain, 100)
+	return cc, br
 }
