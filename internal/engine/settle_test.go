@@ -149,15 +149,5 @@ func TestWebSocketFailureWithStuckHandler(t *testing.T) {
 
 func newLaterServer(t *testing.T, l *later, plain bool) *httptest.Server {
 	t.Helper()
-	srv := engine.NewServer(l, &engine.Options{PingInterval: time.Hour, MaxPayload: 100})
-	ts := httptest.NewUnstartedServer(srv)
-	if plain {
-		ts.Listener = plainListener{ts.Listener}
-	}
-	ts.Start()
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
-	return ts
+	return serveEngine(t, l, &engine.Options{PingInterval: time.Hour, MaxPayload: 100}, plain)
 }

@@ -42,7 +42,14 @@ func (l plainListener) Accept() (net.Conn, error) {
 func newRawServer(t *testing.T, opts *engine.Options, plain bool) (*httptest.Server, *echo) {
 	t.Helper()
 	e := &echo{reasons: make(chan engine.Reason, 16)}
-	srv := engine.NewServer(e, opts)
+	return serveEngine(t, e, opts, plain), e
+}
+
+// serveEngine serves an engine with handler h on an httptest server (its connections hidden
+// behind plainConn if plain), both closed when the test ends.
+func serveEngine(t *testing.T, h engine.Handler, opts *engine.Options, plain bool) *httptest.Server {
+	t.Helper()
+	srv := engine.NewServer(h, opts)
 	ts := httptest.NewUnstartedServer(srv)
 	if plain {
 		ts.Listener = plainListener{ts.Listener}
@@ -52,7 +59,7 @@ func newRawServer(t *testing.T, opts *engine.Options, plain bool) (*httptest.Ser
 		srv.Close()
 		ts.Close()
 	})
-	return ts, e
+	return ts
 }
 
 // frame is a client frame: masked, as RFC 6455 requires.
