@@ -120,33 +120,8 @@ func readFrame(t *testing.T, br *bufio.Reader) (op byte, payload string) {
 // readFrameErr is readFrame for a goroutine other than the test's: it returns an error
 // instead of failing the test.
 func readFrameErr(br *bufio.Reader) (op byte, payload string, err error) {
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		return 0, "", err
-	}
-	if h[0]&0x80 == 0 || h[1]&0x80 != 0 {
-		return 0, "", fmt.Errorf("frame header %x: want a final, unmasked frame", h)
-	}
-	n := uint64(h[1] & 0x7f)
-	switch n {
-	case 126:
-		var b [2]byte
-		if _, err := io.ReadFull(br, b[:]); err != nil {
-			return 0, "", err
-		}
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		if _, err := io.ReadFull(br, b[:]); err != nil {
-			return 0, "", err
-		}
-		n = binary.BigEndian.Uint64(b[:])
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(br, p); err != nil {
-		return 0, "", err
-	}
-	return h[0] & 0x0f, string(p), nil
+	op, p, err := wsframe.ReadServerFrame(br, 1<<30)
+	return op, string(p), err
 }
 
 func expectFrame(t *testing.T, br *bufio.Reader, op byte, payload string) {

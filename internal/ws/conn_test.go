@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/binary"
 	"io"
 	"log/slog"
 	"net"
@@ -147,30 +146,8 @@ func clientFrame(fin bool, op byte, payload string) []byte {
 
 // readServerFrame reads an unmasked server frame.
 func readServerFrame(br *bufio.Reader) (op byte, payload string, err error) {
-	var h [2]byte
-	if _, err := io.ReadFull(br, h[:]); err != nil {
-		return 0, "", err
-	}
-	n := uint64(h[1] & 0x7f)
-	switch n {
-	case 126:
-		var b [2]byte
-		if _, err := io.ReadFull(br, b[:]); err != nil {
-			return 0, "", err
-		}
-		n = uint64(binary.BigEndian.Uint16(b[:]))
-	case 127:
-		var b [8]byte
-		if _, err := io.ReadFull(br, b[:]); err != nil {
-			return 0, "", err
-		}
-		n = binary.BigEndian.Uint64(b[:])
-	}
-	p := make([]byte, n)
-	if _, err := io.ReadFull(br, p); err != nil {
-		return 0, "", err
-	}
-	return h[0] & 0x0f, string(p), nil
+	op, p, err := wsframe.ReadServerFrame(br, 1<<30)
+	return op, string(p), err
 }
 
 // A panic in any goroutine of a connection — the reader, a flusher's visit, a writer of the

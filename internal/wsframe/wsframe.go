@@ -8,6 +8,8 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
+	"io"
 )
 
 // Opcodes (RFC 6455 §5.2).
@@ -71,4 +73,37 @@ func Mask(p []byte, key uint32) {
 func AcceptKey(key string) string {
 	h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	return base64.StdEncoding.EncodeToString(h[:])
+}
+
+// ReadServerFrame reads one frame a server sent: final and unmasked, as hub's are (an error
+// otherwise), with a payload of at most max bytes. It returns the opcode and the payload.
+func ReadServerFrame(r io.Reader, max uint64) (op byte, payload []byte, err error) {
+	var h [10]byte
+	if _, err := io.ReadFull(r, h[:2]); err != nil {
+		return 0, nil, err
+	}
+	if h[0]&0x80 == 0 || h[1]&0x80 != 0 {
+		return 0, nil, fmt.Errorf("frame header %x: want a final, unmasked frame", h[:2])
+	}
+	n := uint64(h[1] & 0x7f)
+	switch n {
+	case 126:
+		if _, err := io.ReadFull(r, h[2:4]); err != nil {
+			return 0, nil, err
+		}
+		n = uint64(binary.BigEndian.Uint16(h[2:4]))
+	case 127:
+		if _, err := io.ReadFull(r, h[2:10]); err != nil {
+			return 0, nil, err
+		}
+		n = binary.BigEndian.Uint64(h[2:10])
+	}
+	if n > max {
+		return 0, nil, fmt.Errorf("a frame of %d bytes: more than %d", n, max)
+	}
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(r, payload); err != nil {
+		return 0, nil, err
+	}
+	return h[0] & 0x0f, payload, nil
 }

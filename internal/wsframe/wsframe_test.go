@@ -68,3 +68,28 @@ func TestMaskedHeader(t *testing.T) {
 		}
 	}
 }
+
+// ReadServerFrame reads back what AppendHeader writes, in each length form, and refuses a
+// masked or unfinished frame and one over its bound.
+func TestReadServerFrame(t *testing.T) {
+	for _, n := range []int{0, 125, 126, 65535, 65536} {
+		p := bytes.Repeat([]byte{'x'}, n)
+		op, got, err := ReadServerFrame(bytes.NewReader(append(AppendHeader(nil, OpBinary, n), p...)), 1<<20)
+		if err != nil || op != OpBinary || !bytes.Equal(got, p) {
+			t.Errorf("%d bytes: op %#x, %d bytes, %v", n, op, len(got), err)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		frame []byte
+	}{
+		{"masked", append(AppendMaskedHeader(nil, true, OpText, 1, 1), 'x')},
+		{"not final", append(AppendMaskedHeader(nil, false, OpText, 0, 1)[:1], 0)},
+		{"over the bound", AppendHeader(nil, OpText, 1<<21)},
+		{"truncated", AppendHeader(nil, OpText, 10)},
+	} {
+		if _, _, err := ReadServerFrame(bytes.NewReader(tc.frame), 1<<20); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
