@@ -47,6 +47,8 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=10s ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=10s .
+	go test -run='^$$' -fuzz=FuzzPollingPayload -fuzztime=10s ./client
+	go test -run='^$$' -fuzz=FuzzSSEEvents -fuzztime=10s ./client
 	go test -run='^$$' -fuzz=FuzzWebSocketReader -fuzztime=10s ./internal/ws
 	go test -run='^$$' -fuzz=FuzzServeHTTP -fuzztime=10s ./internal/engine
 
