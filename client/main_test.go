@@ -3,6 +3,7 @@ package client_test
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -44,6 +45,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if fuzzing() {
+		// The fuzz targets read bytes in memory: no servers, in the coordinator or in each
+		// of its worker processes (whose start and stop they would slow past the fuzzer's
+		// patience).
+		return m.Run()
+	}
 	// Without Node and the pinned packages the tests run against hub alone, unless they are
 	// required (make test): see testenv.
 	node, err := startNode()
@@ -71,6 +78,18 @@ func run(m *testing.M) int {
 		}
 	}
 	return code
+}
+
+// fuzzing reports whether the binary runs for `go test -fuzz`: as its coordinator, or as one
+// of its workers.
+func fuzzing() bool {
+	flag.Parse()
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeServer is the Node process running testdata/server.cjs.
