@@ -54,10 +54,7 @@ func TestWebSocketOrigin(t *testing.T) {
 				req.Header.Set("Origin", origin)
 			}
 			if c.transport == "websocket" {
-				req.Header.Set("Connection", "Upgrade")
-				req.Header.Set("Upgrade", "websocket")
-				req.Header.Set("Sec-WebSocket-Version", "13")
-				req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+				webSocketHeaders(req.Header)
 			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -84,10 +81,7 @@ func TestWebSocketOriginUpgrade(t *testing.T) {
 	sid := handshake(t, ts.URL).SID
 	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/?EIO=4&transport=websocket&sid="+sid, nil)
 	req.Header.Set("Origin", "https://evil.example")
-	req.Header.Set("Connection", "Upgrade")
-	req.Header.Set("Upgrade", "websocket")
-	req.Header.Set("Sec-WebSocket-Version", "13")
-	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	webSocketHeaders(req.Header)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -46,10 +46,7 @@ func FuzzServeHTTP(f *testing.F) {
 			r.Header.Set("Origin", origin)
 		}
 		if upgrade {
-			r.Header.Set("Connection", "Upgrade")
-			r.Header.Set("Upgrade", "websocket")
-			r.Header.Set("Sec-WebSocket-Version", "13")
-			r.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+			webSocketHeaders(r.Header)
 		}
 		if ctype != "" {
 			r.Header.Set("Content-Type", ctype)

@@ -83,6 +83,14 @@ func closePayload(code uint16) string { return string([]byte{byte(code >> 8), by
 const requestWS = "GET /?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 
+// webSocketHeaders sets the headers of a WebSocket handshake request, as requestWS has them.
+func webSocketHeaders(h http.Header) {
+	h.Set("Connection", "Upgrade")
+	h.Set("Upgrade", "websocket")
+	h.Set("Sec-WebSocket-Version", "13")
+	h.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+}
+
 // rawWS sends the handshake request and then extra in one write, and returns the
 // connection, positioned after the 101 response.
 func rawWS(t *testing.T, ts *httptest.Server, extra []byte) (net.Conn, *bufio.Reader) {
