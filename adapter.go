@@ -54,6 +54,18 @@ type Adapter interface {
 	// every other server, whose adapter hands it to [Namespace.ReceiveServerSideEmit].
 	// A single-process adapter has no other server and does nothing.
 	ServerSideEmit(ctx context.Context, p *Packet) error
+	// PersistSession keeps the state of a socket that disconnected for a recoverable reason,
+	// under its PID, for [Options.ConnectionStateRecovery] (Node's persistSession). It is
+	// called only when recovery is on.
+	PersistSession(st *SessionState)
+	// RestoreSession returns the session persisted under pid, with the events sent to its
+	// rooms after offset in Missed (Node's restoreSession); nil, and no error, when it
+	// cannot: unknown or expired session, offset no longer kept. Restoring must not consume
+	// the session: a client may present the same pid again. With recovery on, an adapter
+	// that restores sessions must log the events it broadcasts — those of type event, with
+	// no ack id and not volatile — appending to each a unique offset string as its last
+	// argument, as [MemoryAdapter] does.
+	RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error)
 	// ServerCount returns the number of servers sharing this namespace (1 for one process).
 	ServerCount(ctx context.Context) (int, error)
 	// Close releases the adapter; the server calls it on Shutdown or Close.

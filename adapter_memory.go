@@ -17,6 +17,8 @@ type MemoryAdapter struct {
 	mu    sync.RWMutex
 	rooms map[string]*idSet // room → socket ids; guarded by mu
 	sids  map[string]*idSet // socket id → rooms; guarded by mu
+
+	log *recoveryLog // the server's default adapter with connection state recovery on; else nil
 }
 
 var _ Adapter = (*MemoryAdapter)(nil)
@@ -170,7 +172,13 @@ func (a *MemoryAdapter) collect(opts BroadcastOptions, dst []*Socket) []*Socket 
 }
 
 // Broadcast encodes p once and queues the same engine packets on every socket opts selects.
+// With connection state recovery on (the server's default adapter only), an event asking
+// for no acknowledgement and not volatile is first given an offset, appended as its last
+// argument, and kept for recovering sockets.
 func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
+	if a.log != nil && loggable(p, opts) {
+		return a.log.broadcast(a, p, opts)
+	}
 	pkts, err := encodePacket(p)
 	if err != nil {
 		return err

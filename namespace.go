@@ -214,6 +214,18 @@ func (ns *Namespace) connectedSocket(id string) *Socket {
 	return s
 }
 
+// claim reserves id for s, a recovering socket, unless a socket of the namespace holds it
+// (connected, connecting or not gone yet): two sockets never share an id.
+func (ns *Namespace) claim(id string, s *Socket) bool {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if _, taken := ns.sockets[id]; taken {
+		return false
+	}
+	ns.sockets[id] = s
+	return true
+}
+
 func (ns *Namespace) add(s *Socket) {
 	ns.mu.Lock()
 	ns.sockets[s.id] = s
@@ -418,6 +430,12 @@ func (a *parentAdapter) DisconnectSockets(opts BroadcastOptions, close bool) err
 
 func (a *parentAdapter) ServerSideEmit(ctx context.Context, p *Packet) error {
 	return ErrParentNamespace
+}
+
+func (a *parentAdapter) PersistSession(st *SessionState) {}
+
+func (a *parentAdapter) RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error) {
+	return nil, nil
 }
 
 func (a *parentAdapter) ServerCount(ctx context.Context) (int, error) { return 1, nil }

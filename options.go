@@ -62,8 +62,19 @@ type Options struct {
 	// sees a request: set that too (see the README's "Running in production").
 	MaxHeaderBytes int
 
+	// ConnectionStateRecovery, when set, turns on connection state recovery (Node's
+	// connectionStateRecovery option): a client whose connection was lost (not ended on
+	// purpose) and that comes back within MaxDisconnectionDuration gets its socket back —
+	// same id, rooms and Data — and every event it missed, then [Socket.Recovered] is true.
+	// Each event sent without an acknowledgement and not volatile then carries an offset as
+	// its last argument, which the client sends back when it reconnects. The server's
+	// default adapter recovers; a custom Adapter recovers only if it implements
+	// PersistSession and RestoreSession (the Redis pub/sub adapter does not, as in Node).
+	// Default: off.
+	ConnectionStateRecovery *ConnectionStateRecovery
+
 	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
-	// [NewMemoryAdapter].
+	// [NewMemoryAdapter] (keeping what connection state recovery needs when it is on).
 	Adapter func(ns *Namespace) Adapter
 	// Logger receives the server's logs. Default slog.Default().
 	Logger *slog.Logger
@@ -140,8 +151,18 @@ func (opts *Options) withDefaults() Options {
 	if o.ConnectTimeout <= 0 {
 		o.ConnectTimeout = defaultConnectTimeout
 	}
+	if o.ConnectionStateRecovery != nil {
+		o.ConnectionStateRecovery = o.ConnectionStateRecovery.withDefaults()
+	}
 	if o.Adapter == nil {
-		o.Adapter = func(ns *Namespace) Adapter { return NewMemoryAdapter(ns) }
+		csr := o.ConnectionStateRecovery
+		o.Adapter = func(ns *Namespace) Adapter {
+			a := NewMemoryAdapter(ns)
+			if csr != nil {
+				a.log = newRecoveryLog(csr)
+			}
+			return a
+		}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -63,6 +63,9 @@ type Socket struct {
 	onDisconnect    []func(reason string)
 	acks            map[int64]func(Args) // pending acknowledgements by id; guarded by mu
 	data            any
+
+	pid       string // private session id, with connection state recovery on; set before connecting
+	recovered bool   // the socket recovered a previous one's state; set before connecting
 }
 
 func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
@@ -132,6 +135,12 @@ func (s *Socket) Context() context.Context { return s.ctx.get() }
 
 // Connected reports whether the socket is connected.
 func (s *Socket) Connected() bool { return s.state.Load() == stateConnected }
+
+// Recovered reports whether the socket recovered the state of a previous one (Node's
+// socket.recovered): with [Options.ConnectionStateRecovery] on, a client that lost its
+// connection came back in time, and got its socket id, rooms and Data back, and the events
+// it missed.
+func (s *Socket) Recovered() bool { return s.recovered }
 
 // Data returns the value last given to SetData (Node's socket.data), nil at first.
 func (s *Socket) Data() any {
@@ -212,11 +221,15 @@ func (s *Socket) OnDisconnect(fn func(reason string)) {
 // Emit sends an event to the client (Node's socket.emit). args are marshalled as JSON,
 // except that []byte values, at any depth, travel as binary attachments. It never blocks;
 // it fails for reserved event names, arguments that do not marshal, and a disconnected
-// socket.
+// socket. With connection state recovery on, the event goes through the adapter, which
+// gives it an offset and keeps it for the socket, should its client come back.
 func (s *Socket) Emit(event string, args ...any) error {
 	p, err := newEventPacket(s.ns.name, event, args)
 	if err != nil {
 		return err
+	}
+	if s.pid != "" && s.state.Load() == stateConnected {
+		return s.ns.adapter.Broadcast(p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true}})
 	}
 	return s.send(p, false)
 }
@@ -462,35 +475,110 @@ func (s *Socket) reportError(event string, err error) {
 }
 
 // connect runs the connection middleware of a new socket, then connects it; it runs on the
-// handler goroutine.
+// handler goroutine. With connection state recovery on, it first restores the state of the
+// previous socket the client names, if it can.
 func (s *Socket) connect() {
 	c := s.client
-	var refusal error
+	var (
+		refusal error
+		st      *SessionState
+	)
+	csr := s.ns.srv.opts.ConnectionStateRecovery
+	if csr != nil {
+		st = s.restore()
+	}
 	open := c.begin(s)
-	if open {
+	if open && (st == nil || csr.RunMiddlewares) {
 		for _, mw := range s.ns.middlewareChain() {
 			if refusal = s.runMiddleware(mw); refusal != nil {
 				break
 			}
 		}
 	}
-	if !open || refusal != nil || !c.attach(s) {
+	live := open && refusal == nil
+	if live {
+		goLive := func(more []*Packet) {
+			if live = c.attach(s); !live {
+				return
+			}
+			s.ns.add(s)
+			s.ns.adapter.AddAll(s.id, s.id)
+			if st != nil { // the missed events first, as Node sends them
+				for _, p := range st.Missed {
+					c.sendPacket(p)
+				}
+				for _, p := range more {
+					c.sendPacket(p)
+				}
+			}
+			c.sendPacket(&Packet{Type: PacketConnect, Namespace: s.ns.name, ID: NoAckID, Data: s.connectReply()})
+		}
+		if g, ok := s.ns.adapter.(interface {
+			goLive(*SessionState, []string, func([]*Packet))
+		}); ok && st != nil {
+			g.goLive(st, s.Rooms(), goLive)
+		} else {
+			goLive(nil)
+		}
+	}
+	if !live {
 		s.state.Store(stateClosed)
 		s.ctx.end(fmt.Errorf("%w: refused", ErrDisconnected))
 		s.leaveAll()
-		s.ns.release()
+		s.ns.remove(s) // a recovered socket had claimed its id
 		c.connectDone(s.ns.name)
 		if open && refusal != nil {
 			c.sendPacket(&Packet{Type: PacketConnectError, Namespace: s.ns.name, ID: NoAckID, Data: connectErrorPayload(refusal)})
 		}
 		return
 	}
-	s.ns.add(s)
-	s.ns.adapter.AddAll(s.id, s.id)
-	c.sendPacket(&Packet{Type: PacketConnect, Namespace: s.ns.name, ID: NoAckID, Data: json.RawMessage(`{"sid":"` + s.id + `"}`)})
 	for _, fn := range s.ns.connectionHandlers() {
 		s.safely("connection", func() error { fn(s); return nil })
 	}
+}
+
+// connectReply is the CONNECT packet's payload: {"sid":…}, and the pid with connection state
+// recovery on.
+func (s *Socket) connectReply() json.RawMessage {
+	if s.pid == "" {
+		return json.RawMessage(`{"sid":"` + s.id + `"}`)
+	}
+	return json.RawMessage(`{"sid":"` + s.id + `","pid":"` + s.pid + `"}`)
+}
+
+// restore gives the socket the state of the previous socket whose pid and offset the
+// client's CONNECT names (Node's Namespace._createSocket), if the adapter still has it and
+// no socket holds its id now; else a fresh pid. It returns the state restored, or nil.
+func (s *Socket) restore() *SessionState {
+	if pid, off, ok := recoveryAuth(s.handshake.Auth); ok {
+		st, err := s.ns.adapter.RestoreSession(s.client.sess.Context(), pid, off)
+		if err != nil {
+			s.ns.srv.opts.Logger.Warn("hub: restoring a session for connection state recovery", "namespace", s.ns.name, "err", err)
+		}
+		if st != nil && st.SID != "" && st.PID == pid && s.ns.claim(st.SID, s) {
+			s.id, s.pid, s.data, s.recovered = st.SID, st.PID, st.Data, true
+			s.Join(st.Rooms...)
+			return st
+		}
+	}
+	s.pid = newSocketID()
+	return nil
+}
+
+// recoveryAuth returns the pid and offset of a CONNECT payload, if both are strings (the
+// client merges them into its auth when it reconnects).
+func recoveryAuth(auth json.RawMessage) (pid, offset string, ok bool) {
+	var v struct {
+		PID    json.RawMessage `json:"pid"`
+		Offset json.RawMessage `json:"offset"`
+	}
+	if json.Unmarshal(auth, &v) != nil || len(v.PID) == 0 || v.PID[0] != '"' || len(v.Offset) == 0 || v.Offset[0] != '"' {
+		return "", "", false
+	}
+	if json.Unmarshal(v.PID, &pid) != nil || json.Unmarshal(v.Offset, &offset) != nil {
+		return "", "", false
+	}
+	return pid, offset, true
 }
 
 // runMiddleware calls mw, turning a panic into a refusal.
@@ -533,8 +621,15 @@ func (s *Socket) finishClose(reason string) {
 	for _, fn := range fns {
 		s.safely("disconnecting", func() error { fn(reason); return nil })
 	}
+	var st *SessionState
+	if s.pid != "" && recoverable(reason) {
+		st = &SessionState{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}
+	}
 	s.leaveAll()
 	s.ns.remove(s)
+	if st != nil { // once gone: a socket recovering it never meets this one in the namespace
+		s.ns.adapter.PersistSession(st)
+	}
 	s.state.Store(stateClosed)
 	s.mu.Lock()
 	fns = s.onDisconnect

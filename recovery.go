@@ -1,0 +1,307 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ConnectionStateRecovery configures connection state recovery (Node's
+// connectionStateRecovery option; see [Options.ConnectionStateRecovery]).
+type ConnectionStateRecovery struct {
+	// MaxDisconnectionDuration is how long a socket disconnected for a recoverable reason
+	// may take to come back and recover its state, and so how long the events sent to it
+	// are kept. Default 2 minutes.
+	MaxDisconnectionDuration time.Duration
+	// RunMiddlewares runs the namespace's connection middleware for a recovered socket too
+	// (Node's skipMiddlewares: false). Default: a recovered socket skips it (Node's
+	// skipMiddlewares: true), as it passed it when it first connected.
+	RunMiddlewares bool
+	// MaxLogBytes bounds the memory, per namespace, of the events kept for recovering
+	// sockets; past it the oldest go first, and a client whose last event has gone gets a
+	// new session, as after MaxDisconnectionDuration. Default 64 MiB. (Node keeps every
+	// event for MaxDisconnectionDuration, however many.)
+	MaxLogBytes int
+}
+
+// Defaults of ConnectionStateRecovery, Node's where Node has one.
+const (
+	defaultMaxDisconnectionDuration = 2 * time.Minute
+	defaultMaxLogBytes              = 64 << 20
+)
+
+func (r ConnectionStateRecovery) withDefaults() *ConnectionStateRecovery {
+	if r.MaxDisconnectionDuration <= 0 {
+		r.MaxDisconnectionDuration = defaultMaxDisconnectionDuration
+	}
+	if r.MaxLogBytes <= 0 {
+		r.MaxLogBytes = defaultMaxLogBytes
+	}
+	return &r
+}
+
+// SessionState is the state of a socket kept for connection state recovery (Node's
+// Session): what [Adapter.PersistSession] stores when the socket disconnects for a
+// recoverable reason, and what [Adapter.RestoreSession] gives back, with the events the
+// socket missed meanwhile.
+type SessionState struct {
+	SID   string   // the socket's id, kept by the recovered socket
+	PID   string   // the private session id the client presents to recover
+	Rooms []string // the rooms the socket was in, its own id room included
+	Data  any      // the socket's Data
+	// Missed holds, from RestoreSession, the events sent to the socket's rooms after the
+	// client's offset, in order, each with its offset as its last argument.
+	Missed []*Packet
+
+	through uint64 // the last log entry RestoreSession looked at (MemoryAdapter)
+}
+
+// recoverable reports whether a socket disconnected for reason may recover its state: the
+// connection was lost or cut, not ended on purpose (Node's RECOVERABLE_DISCONNECT_REASONS).
+func recoverable(reason string) bool {
+	switch reason {
+	case ReasonTransportError, ReasonTransportClose, ReasonForcedClose, ReasonPingTimeout, ReasonServerShuttingDown:
+		return true
+	}
+	return false
+}
+
+// recoveryLog is what the default adapter keeps for connection state recovery (Node's
+// SessionAwareAdapter): the events sent within MaxDisconnectionDuration, each with its
+// offset and the rooms it went to, and the state of the sockets that disconnected for a
+// recoverable reason. It needs no timer: expired entries go as new ones arrive.
+type recoveryLog struct {
+	maxAge   time.Duration
+	maxBytes int
+
+	// mu is held by a logged broadcast from the moment it takes its offset until it is
+	// queued on every recipient, and by a recovering socket while it catches up and goes
+	// live: an event is either logged before (and replayed) or delivered live, never both.
+	mu       sync.Mutex
+	first    uint64     // sequence number of entries[0]; guarded by mu
+	entries  []logEntry // guarded by mu
+	bytes    int        // what entries hold; guarded by mu
+	sessions map[string]persisted
+	order    []pidTime // sessions in the order persisted, for expiry
+}
+
+type logEntry struct {
+	at     time.Time
+	p      *Packet // the event, its offset appended
+	rooms  []string
+	except []string
+	size   int
+}
+
+type persisted struct {
+	state *SessionState
+	at    time.Time
+}
+
+type pidTime struct {
+	pid string
+	at  time.Time
+}
+
+// logEntryOverhead is what an entry costs besides its payload and attachments.
+const logEntryOverhead = 160
+
+func newRecoveryLog(o *ConnectionStateRecovery) *recoveryLog {
+	return &recoveryLog{maxAge: o.MaxDisconnectionDuration, maxBytes: o.MaxLogBytes, sessions: make(map[string]persisted)}
+}
+
+// offset names sequence number seq; parseOffset reads it back.
+func offset(seq uint64) string { return strconv.FormatUint(seq, 36) }
+
+func parseOffset(s string) (uint64, bool) {
+	if len(s) == 0 || len(s) > 13 {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(s, 36, 64)
+	return seq, err == nil && offset(seq) == s
+}
+
+// loggable reports whether a broadcast gets an offset and is kept: events asking for no
+// acknowledgement and not volatile, as in Node.
+func loggable(p *Packet, opts BroadcastOptions) bool {
+	return (p.Type == PacketEvent || p.Type == PacketBinaryEvent) && p.ID == NoAckID && !opts.Flags.Volatile
+}
+
+// broadcast logs p with a new offset and delivers it through a, holding l.mu throughout.
+func (l *recoveryLog) broadcast(a *MemoryAdapter, p *Packet, opts BroadcastOptions) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.expire(now)
+	seq := l.first + uint64(len(l.entries))
+	q := *p
+	q.Data = appendArg(p.Data, offset(seq))
+	if len(p.Attachments) > 0 { // the caller may reuse its buffers: the log keeps its own
+		q.Attachments = make([][]byte, len(p.Attachments))
+		for i, b := range p.Attachments {
+			q.Attachments[i] = bytes.Clone(b)
+		}
+	}
+	pkts, err := encodePacket(&q)
+	if err != nil {
+		return err
+	}
+	size := logEntryOverhead + len(q.Data)
+	for _, b := range q.Attachments {
+		size += len(b)
+	}
+	for _, r := range opts.Rooms {
+		size += len(r) + 16
+	}
+	for _, r := range opts.Except {
+		size += len(r) + 16
+	}
+	l.entries = append(l.entries, logEntry{at: now, p: &q, rooms: opts.Rooms, except: opts.Except, size: size})
+	l.bytes += size
+	a.apply(opts, func(s *Socket) { s.write(pkts, false) })
+	return nil
+}
+
+// appendArg returns a copy of the JSON array data with the string s appended.
+func appendArg(data json.RawMessage, s string) json.RawMessage {
+	body := bytes.TrimRight(data, " \t\r\n")
+	body = body[:len(body)-1] // the closing bracket
+	out := make(json.RawMessage, 0, len(body)+len(s)+4)
+	out = append(out, body...)
+	if len(bytes.TrimSpace(body)) > 1 {
+		out = append(out, ',')
+	}
+	out = append(out, '"')
+	out = append(out, s...) // base 36: nothing to escape
+	return append(out, '"', ']')
+}
+
+// expire drops the entries older than maxAge, and the oldest past maxBytes, and the
+// sessions persisted longer than maxAge ago. l.mu must be held.
+func (l *recoveryLog) expire(now time.Time) {
+	threshold := now.Add(-l.maxAge)
+	n := 0
+	for n < len(l.entries) && (l.entries[n].at.Before(threshold) || l.bytes > l.maxBytes) {
+		l.bytes -= l.entries[n].size
+		l.entries[n] = logEntry{}
+		n++
+	}
+	if n > 0 {
+		l.first += uint64(n)
+		l.entries = l.entries[n:]
+		if cap(l.entries) > 64 && len(l.entries) < cap(l.entries)/4 {
+			l.entries = slices.Clone(l.entries)
+		}
+	}
+	m := 0
+	for m < len(l.order) && l.order[m].at.Before(threshold) {
+		if s, ok := l.sessions[l.order[m].pid]; ok && s.at == l.order[m].at {
+			delete(l.sessions, l.order[m].pid)
+		}
+		m++
+	}
+	if m > 0 {
+		l.order = slices.Clone(l.order[m:])
+	}
+}
+
+func (l *recoveryLog) persist(st *SessionState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.expire(now)
+	l.sessions[st.PID] = persisted{state: st, at: now}
+	l.order = append(l.order, pidTime{st.PID, now})
+}
+
+// restore returns the session persisted under pid with the events after offset that went
+// to its rooms; nil if the session is unknown or expired, or offset is not in the log.
+func (l *recoveryLog) restore(pid, off string) *SessionState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	l.expire(now)
+	sess, ok := l.sessions[pid]
+	if !ok {
+		return nil
+	}
+	seq, ok := parseOffset(off)
+	if !ok || seq < l.first || seq >= l.first+uint64(len(l.entries)) {
+		return nil
+	}
+	st := *sess.state
+	st.Rooms = slices.Clone(st.Rooms)
+	st.Missed = l.since(seq+1, st.Rooms)
+	st.through = l.first + uint64(len(l.entries)) - 1
+	return &st
+}
+
+// since returns the logged events from sequence number start on that went to any of rooms.
+// l.mu must be held.
+func (l *recoveryLog) since(start uint64, rooms []string) []*Packet {
+	var out []*Packet
+	for i := int(max(start, l.first) - l.first); i < len(l.entries); i++ {
+		if e := &l.entries[i]; includes(e, rooms) {
+			out = append(out, e.p)
+		}
+	}
+	return out
+}
+
+// includes reports whether e went to a socket in rooms (Node's shouldIncludePacket).
+func includes(e *logEntry, rooms []string) bool {
+	in := len(e.rooms) == 0
+	for _, r := range rooms {
+		if slices.Contains(e.except, r) {
+			return false
+		}
+		if !in && slices.Contains(e.rooms, r) {
+			in = true
+		}
+	}
+	return in
+}
+
+// catchUp calls live with the events logged after st was restored that went to rooms,
+// holding l.mu: no logged broadcast runs until live has returned. An entry gone meanwhile
+// (expired) is not replayed: too late for that socket.
+func (l *recoveryLog) catchUp(st *SessionState, rooms []string, live func(more []*Packet)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	live(l.since(st.through+1, rooms))
+}
+
+// PersistSession keeps st until MaxDisconnectionDuration has passed, when connection state
+// recovery is on and this adapter is the server's default; otherwise it does nothing (as
+// Node's in-memory Adapter; a custom adapter embedding MemoryAdapter recovers nothing unless
+// it implements these two methods itself).
+func (a *MemoryAdapter) PersistSession(st *SessionState) {
+	if a.log != nil {
+		a.log.persist(st)
+	}
+}
+
+// RestoreSession returns the session persisted under pid with the events its rooms missed
+// after offset; nil when recovery is off, the session unknown or expired, or offset no
+// longer kept.
+func (a *MemoryAdapter) RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error) {
+	if a.log == nil {
+		return nil, nil
+	}
+	return a.log.restore(pid, offset), nil
+}
+
+// goLive runs live, which connects a recovered socket, with the events sent to rooms since
+// st was restored: with the log's lock held, so that every event is either among them or
+// delivered to the socket live. Adapters without a log have nothing more.
+func (a *MemoryAdapter) goLive(st *SessionState, rooms []string, live func(more []*Packet)) {
+	if a.log == nil {
+		live(nil)
+		return
+	}
+	a.log.catchUp(st, rooms, live)
+}
