@@ -33,7 +33,7 @@ var theHub *hubApp
 
 // hubServers starts the hub server the behaviour tests also run against.
 func hubServers() []server {
-	theHub = startHub()
+	theHub = startHub(nil)
 	return []server{{
 		name:  "hub",
 		url:   theHub.http.URL,
@@ -43,10 +43,14 @@ func hubServers() []server {
 
 func stopHubServers() {
 	if theHub != nil {
-		theHub.http.CloseClientConnections()
-		theHub.srv.Close()
-		theHub.http.Close()
+		theHub.stop()
 	}
+}
+
+func (app *hubApp) stop() {
+	app.http.CloseClientConnections()
+	app.srv.Close()
+	app.http.Close()
 }
 
 type connKey struct{}
@@ -94,11 +98,14 @@ func (c *connsByClient) drop(cid string) {
 	}
 }
 
-func startHub() *hubApp {
+// startHub starts the app; csr, when set, turns connection state recovery on (as
+// server.cjs --csr).
+func startHub(csr *hub.ConnectionStateRecovery) *hubApp {
 	app := &hubApp{srv: hub.New(&hub.Options{
-		PingInterval:   2 * time.Second, // as testdata/server.cjs
-		PingTimeout:    5 * time.Second,
-		ConnectTimeout: 2 * time.Second,
+		PingInterval:            2 * time.Second, // as testdata/server.cjs
+		PingTimeout:             5 * time.Second,
+		ConnectTimeout:          2 * time.Second,
+		ConnectionStateRecovery: csr,
 	})}
 	srv := app.srv
 	var reasons sync.Map

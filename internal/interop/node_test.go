@@ -123,12 +123,15 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // and returns its base URL. The server closes when the test ends.
 func startHub(t *testing.T) string {
 	t.Helper()
-	srv := interop.New()
-	ts := httptest.NewServer(srv)
+	srv, csr := interop.New(), interop.NewCSR()
+	ts := httptest.NewServer(srv.Handler(csr.Handler(nil)))
 	t.Cleanup(func() {
 		// Close hub first: it releases parked polls, which ts.Close would wait for.
 		if err := srv.Close(); err != nil {
 			t.Errorf("hub Close: %v", err)
+		}
+		if err := csr.Close(); err != nil {
+			t.Errorf("hub Close (/csr/): %v", err)
 		}
 		ts.Close()
 	})

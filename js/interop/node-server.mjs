@@ -111,10 +111,43 @@ io.of(/^\/dyn-[a-z0-9]+$/).on("connection", (socket) => {
   socket.emit("nsp", socket.nsp.name);
 });
 
+// The second server, at /csr/, with connection state recovery (APP.md, "Server /csr/").
+const csr = new Server(httpServer, {
+  path: "/csr/",
+  pingInterval: 1000,
+  pingTimeout: 1000,
+  connectTimeout: 2000,
+  maxHttpBufferSize: 100000,
+  serveClient: false,
+  connectionStateRecovery: { maxDisconnectionDuration: 1500 },
+});
+csr.use((socket, next) => {
+  socket.data.mw = (socket.data.mw ?? 0) + 1;
+  next();
+});
+csr.on("connection", (socket) => {
+  if (!socket.recovered) {
+    socket.join("csr-room");
+    socket.data.tag = "t-" + socket.id;
+  }
+  socket.emit("csr-welcome", { id: socket.id, recovered: socket.recovered });
+  socket.on("state", (ack) =>
+    ack({ id: socket.id, recovered: socket.recovered, rooms: Array.from(socket.rooms).sort(), data: socket.data }),
+  );
+  socket.on("to-room", (room, event, arg, ack) => {
+    csr.to(room).emit(event, arg);
+    ack();
+  });
+  socket.on("emit-back", (event, ...args) => socket.emit(event, ...args));
+  socket.on("volatile-back", (event, ...args) => socket.volatile.emit(event, ...args));
+  socket.on("kill-transport", () => socket.conn.close());
+});
+
 let stopping = false;
 function stop() {
   if (stopping) return;
   stopping = true;
+  csr.close();
   io.close(() => process.exit(0));
   // io.close waits for open HTTP connections; don't let a stuck one keep us alive.
   setTimeout(() => process.exit(0), 2000).unref();

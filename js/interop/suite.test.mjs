@@ -943,6 +943,98 @@ describe("oversize payload", () => {
 // ---------------------------------------------------------------------------------------
 // Load
 
+// ---------------------------------------------------------------------------------------
+// Connection state recovery: the /csr/ server (APP.md)
+
+describe("connection state recovery", () => {
+  const CSR = { path: "/csr/", reconnectionDelay: 300, reconnectionDelayMax: 300, randomizationFactor: 0 };
+
+  // csrClient opens a client of /csr/ and resolves with it and its csr-welcome.
+  async function csrClient(clients, opts = {}) {
+    const socket = clients.socket({ ...CSR, ...opts });
+    const [welcome] = await waitFor(socket, "csr-welcome");
+    return { socket, welcome };
+  }
+
+  test("every event carries an offset, but volatile ones and acknowledgements", async (t) => {
+    const clients = new Clients(t);
+    const { socket } = await csrClient(clients, { transports: ["websocket"] });
+    socket.emit("emit-back", "x", 1);
+    const x = await waitFor(socket, "x");
+    assert.equal(x.length, 2);
+    assert.equal(x[0], 1);
+    assert.equal(typeof x[1], "string");
+    socket.emit("volatile-back", "v", 1);
+    assert.deepEqual(await waitFor(socket, "v"), [1]);
+    const [state] = await ack(socket, "state");
+    assert.equal(typeof state, "object", "an ack carries no offset");
+  });
+
+  for (const [mode, opts] of Object.entries(MODES)) {
+    test(`${mode}: recovered after the transport is killed: same id, rooms, data, missed events once in order`, async (t) => {
+      const clients = new Clients(t);
+      const { socket, welcome } = await csrClient(clients, opts);
+      assert.equal(welcome.recovered, false);
+      assert.equal(socket.recovered, false);
+      const id = socket.id;
+      const [before] = await ack(socket, "state");
+      const { socket: other } = await csrClient(clients, { transports: ["websocket"] });
+      const got = record(socket);
+      const first = waitFor(socket, "news");
+      await ack(other, "to-room", "csr-room", "news", 0);
+      await first;
+
+      const down = waitFor(socket, "disconnect");
+      socket.emit("kill-transport");
+      assert.equal((await down)[0], "transport close");
+      const back = waitFor(socket, "csr-welcome", () => true, 1500);
+      await ack(other, "to-room", "csr-room", "news", 1);
+      await ack(other, "to-room", id, "news", 2);
+      await ack(other, "to-room", "elsewhere", "news", 3);
+      const [again] = await back;
+      assert.deepEqual(again, { id, recovered: true });
+      assert.equal(socket.recovered, true);
+      assert.equal(socket.id, id);
+      const [after] = await ack(socket, "state");
+      assert.deepEqual(after, { ...before, recovered: true }, "rooms and data kept, middleware skipped");
+      const news = got.filter(([e]) => e === "news").map(([, n, off]) => [n, typeof off]);
+      assert.deepEqual(news, [[0, "string"], [1, "string"], [2, "string"]], "each missed event once, in order");
+    });
+  }
+
+  test("a socket disconnected on purpose is not recovered", async (t) => {
+    const clients = new Clients(t);
+    const { socket } = await csrClient(clients, { transports: ["websocket"] });
+    const id = socket.id;
+    socket.emit("emit-back", "x");
+    await waitFor(socket, "x"); // an offset to present
+    socket.disconnect();
+    const again = waitFor(socket, "csr-welcome");
+    socket.connect();
+    const [w] = await again;
+    assert.equal(w.recovered, false);
+    assert.notEqual(w.id, id);
+    assert.equal(socket.recovered, false);
+  });
+
+  test("refused after maxDisconnectionDuration: a new session", async (t) => {
+    const clients = new Clients(t);
+    const { socket } = await csrClient(clients, { transports: ["websocket"], reconnection: false });
+    const id = socket.id;
+    socket.emit("emit-back", "x");
+    await waitFor(socket, "x");
+    const down = waitFor(socket, "disconnect");
+    socket.emit("kill-transport");
+    await down;
+    await new Promise((resolve) => setTimeout(resolve, 1800)); // past the 1500 ms window: the time under test
+    const again = waitFor(socket, "csr-welcome");
+    socket.connect();
+    const [w] = await again;
+    assert.equal(w.recovered, false);
+    assert.notEqual(w.id, id);
+  });
+});
+
 describe("many clients", () => {
   test("200 clients connect and each gets a to-all broadcast exactly once", async (t) => {
     const clients = new Clients(t);

@@ -31,9 +31,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := interop.New()
+	srv, csr := interop.New(), interop.NewCSR()
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(nil),
+		Handler:           srv.Handler(csr.Handler(nil)),
 		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
@@ -59,8 +59,10 @@ func main() {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdownCtx)
+	csr.Shutdown(shutdownCtx)
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Print(err)
 	}
 	srv.Close()
+	csr.Close()
 }
