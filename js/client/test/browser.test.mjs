@@ -336,6 +336,37 @@ for (const transports of [["websocket"], ["polling"], undefined]) {
     }));
 }
 
+for (const transports of [["websocket"], ["polling"]]) {
+  test(`${transports[0]}: connection state recovery: after the transport is killed, the same socket and the missed events, once`, () =>
+    withPage(async (page) => {
+      const r = await page.evaluate(async (transports) => {
+        const opts = { path: "/csr/", reconnectionDelay: 300, reconnectionDelayMax: 300, randomizationFactor: 0 };
+        const socket = io({ ...opts, transports });
+        const other = io({ ...opts, transports: ["websocket"], forceNew: true });
+        const [[first]] = await Promise.all([next(socket, "csr-welcome"), next(other, "csr-welcome")]);
+        const news = [];
+        socket.on("news", (n, offset) => news.push([n, typeof offset]));
+        const got0 = next(socket, "news");
+        await other.emitWithAck("to-room", "csr-room", "news", 0);
+        await got0;
+        socket.emit("kill-transport");
+        const [reason] = await next(socket, "disconnect");
+        const back = next(socket, "csr-welcome");
+        await other.emitWithAck("to-room", "csr-room", "news", 1);
+        await other.emitWithAck("to-room", first.id, "news", 2);
+        const [second] = await back;
+        other.close();
+        return { first, second, reason, recovered: socket.recovered, id: socket.id, news };
+      }, transports);
+      assert.equal(r.reason, "transport close");
+      assert.deepEqual(r.first.recovered, false);
+      assert.deepEqual(r.second, { id: r.first.id, recovered: true });
+      assert.equal(r.recovered, true);
+      assert.equal(r.id, r.first.id);
+      assert.deepEqual(r.news, [[0, "string"], [1, "string"], [2, "string"]]);
+    }));
+}
+
 test("reconnect_attempt, reconnect_error and reconnect_failed, in the official client's order", async () => {
   // A port where nothing listens.
   const port = await new Promise((resolve) => {

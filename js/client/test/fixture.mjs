@@ -80,6 +80,26 @@ export async function startNodeServer() {
     socket.emit("admin-welcome", socket.id);
   });
 
+  // The /csr/ server of js/interop/APP.md: connection state recovery.
+  const csr = new Server(http, {
+    path: "/csr/",
+    pingInterval: 1000,
+    pingTimeout: 1000,
+    connectTimeout: 2000,
+    maxHttpBufferSize: 100000,
+    serveClient: false,
+    connectionStateRecovery: { maxDisconnectionDuration: 1500 },
+  });
+  csr.on("connection", (socket) => {
+    if (!socket.recovered) socket.join("csr-room");
+    socket.emit("csr-welcome", { id: socket.id, recovered: socket.recovered });
+    socket.on("to-room", (room, event, arg, ack) => {
+      csr.to(room).emit(event, arg);
+      ack();
+    });
+    socket.on("kill-transport", () => socket.conn.close());
+  });
+
   await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${http.address().port}`;
   return {
@@ -89,6 +109,6 @@ export async function startNodeServer() {
     engineIds,
     transports,
     headers,
-    close: () => new Promise((resolve) => io.close(() => resolve())),
+    close: () => new Promise((resolve) => csr.close(() => io.close(() => resolve()))),
   };
 }
