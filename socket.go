@@ -40,12 +40,13 @@ const (
 // Socket is one client's connection to one namespace (Node's Socket). Its id is random,
 // distinct per namespace, and is not the Engine.IO session id.
 //
-// Handlers registered on a socket (On, OnAny, OnDisconnecting, OnDisconnect) run on the
-// socket's handler goroutine — shared by the client's sockets in all namespaces — one at a
-// time and in the order the client's packets arrived, never on the network read path. A
-// handler may block (the client's later events wait), but should watch [Socket.Context].
-// A panic in a handler is recovered and logged, as net/http does. Every method of Socket is
-// safe for concurrent use; Emit and the other sending methods never block.
+// Handlers registered on a socket (On, Once, OnAny, Use, OnError, OnAnyOutgoing,
+// OnDisconnecting, OnDisconnect) run on the socket's handler goroutine — shared by the
+// client's sockets in all namespaces — one at a time and in the order the client's packets
+// arrived, never on the network read path. A handler may block (the client's later events
+// wait), but should watch [Socket.Context]. A panic in a handler is recovered and logged, as
+// net/http does. Every method of Socket is safe for concurrent use; Emit and the other
+// sending methods never block.
 type Socket struct {
 	id            string
 	ns            *Namespace
@@ -310,7 +311,7 @@ func (s *Socket) send(p *Packet, volatile bool) error {
 	if err := s.write(pkts, volatile); err != nil {
 		return err
 	}
-	if p.Type == PacketEvent && s.outgoing.Load() != nil {
+	if (p.Type == PacketEvent || p.Type == PacketBinaryEvent) && s.outgoing.Load() != nil {
 		s.notifyOutgoing(outgoingOf(p))
 	}
 	return nil
