@@ -472,3 +472,21 @@ func TestServerSideEmitWithAck(t *testing.T) {
 	success(t, ns.ReceiveServerSideEmit(p, nil)) // no ack asked: ack does nothing
 	equal(t, "order", order, []string{"plain ask [1]", "with ack ask", "plain ask [1]", "with ack ask"})
 }
+
+// Notifications wait in the client's handler queue: a listener too slow for what is sent
+// to its socket fills the queue, and the client is disconnected as one sending too fast.
+func TestOutgoingListenerTooSlow(t *testing.T) {
+	t.Parallel()
+	logs := make(logRecorder, 64)
+	release := make(chan struct{})
+	defer close(release)
+	// The queue's bound is 64 KiB with so small a MaxHTTPBufferSize.
+	srv, c, s := oneSocket(t, &hub.Options{Logger: slog.New(logs), MaxHTTPBufferSize: 1000}, nil)
+	s.OnAnyOutgoing(func(string, hub.Args) { <-release })
+	big := strings.Repeat("x", 1<<15)
+	for range 4 {
+		success(t, srv.Emit("big", big))
+	}
+	waitLog(t, logs, "hub: handler queue full; closing the connection")
+	c.drainUntilClosed()
+}
