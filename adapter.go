@@ -66,6 +66,13 @@ type Adapter interface {
 	// no ack id and not volatile — appending to each a unique offset string as its last
 	// argument, as [MemoryAdapter] does.
 	RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error)
+	// ServerSideEmitWithAck is ServerSideEmit asking every other server for an
+	// acknowledgement: their adapters hand p to [Namespace.ReceiveServerSideEmit] with an Ack
+	// that sends its first argument back. It waits until each other server answered or ctx
+	// is done, and returns the answers received, one Args of one value per server, with an
+	// error if some are missing. A single-process adapter has no other server and returns
+	// none at once.
+	ServerSideEmitWithAck(ctx context.Context, p *Packet) ([]Args, error)
 	// ServerCount returns the number of servers sharing this namespace (1 for one process).
 	ServerCount(ctx context.Context) (int, error)
 	// Close releases the adapter; the server calls it on Shutdown or Close.

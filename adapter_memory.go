@@ -183,7 +183,12 @@ func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
 	if err != nil {
 		return err
 	}
-	a.apply(opts, func(s *Socket) { s.write(pkts, opts.Flags.Volatile) })
+	out := outgoingNotice{p: p}
+	a.apply(opts, func(s *Socket) {
+		if s.write(pkts, opts.Flags.Volatile) == nil {
+			out.notify(s)
+		}
+	})
 	return nil
 }
 
@@ -210,6 +215,7 @@ func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clien
 		time.AfterFunc(timeout, w.end)
 	}
 	n := 0
+	out := outgoingNotice{p: p}
 	a.apply(opts, func(s *Socket) {
 		if !s.addAck(q.ID, ack) {
 			return
@@ -218,6 +224,7 @@ func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clien
 			s.removeAck(q.ID)
 			return
 		}
+		out.notify(s)
 		n++
 	})
 	clientCount(n)
@@ -262,6 +269,13 @@ func (a *MemoryAdapter) DisconnectSockets(opts BroadcastOptions, close bool) err
 
 // ServerSideEmit does nothing: one process has no other server to tell.
 func (a *MemoryAdapter) ServerSideEmit(ctx context.Context, p *Packet) error { return nil }
+
+// ServerSideEmitWithAck returns no answers at once: one process has no other server to ask.
+// (Node's in-memory adapter never calls back; its cluster adapters, alone, answer [] at
+// once.)
+func (a *MemoryAdapter) ServerSideEmitWithAck(ctx context.Context, p *Packet) ([]Args, error) {
+	return nil, nil
+}
 
 // ServerCount returns 1.
 func (a *MemoryAdapter) ServerCount(ctx context.Context) (int, error) { return 1, nil }

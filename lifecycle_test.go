@@ -123,7 +123,7 @@ func TestServerSideEmitHandlerPanicIsRecovered(t *testing.T) {
 	got := make(chan string, 1)
 	ns.OnServerSideEmit(func(event string, args hub.Args) { panic("boom") })
 	ns.OnServerSideEmit(func(event string, args hub.Args) { got <- event })
-	err := ns.ReceiveServerSideEmit(&hub.Packet{Type: hub.PacketEvent, Namespace: "/cluster", ID: hub.NoAckID, Data: json.RawMessage(`["ping",1]`)})
+	err := ns.ReceiveServerSideEmit(&hub.Packet{Type: hub.PacketEvent, Namespace: "/cluster", ID: hub.NoAckID, Data: json.RawMessage(`["ping",1]`)}, nil)
 	success(t, err)
 	equal(t, "event seen by the second handler", recv(t, got), "ping")
 	equal(t, "log", recv(t, (<-chan string)(logs)), "hub: panic in server-side emit handler")

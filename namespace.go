@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -33,7 +32,7 @@ type Namespace struct {
 	sockets      map[string]*Socket // connected sockets by id; guarded by mu
 	middleware   []func(*Socket) error
 	onConnection []func(*Socket)
-	onServerEmit []func(event string, args Args)
+	onServerEmit []func(event string, args Args, ack Ack)
 	children     []*Namespace // of a dynamic parent; guarded by mu
 }
 
@@ -147,59 +146,6 @@ func (ns *Namespace) DisconnectSockets(close bool) error {
 }
 
 func (ns *Namespace) operator() BroadcastOperator { return BroadcastOperator{ns: ns} }
-
-// ServerSideEmit sends an event to this namespace on the other servers of a cluster (Node's
-// nsp.serverSideEmit), where [Namespace.OnServerSideEmit] handlers receive it. With the
-// in-memory adapter there is no other server and nothing happens.
-func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
-	p, err := newEventPacket(ns.name, event, args)
-	if err != nil {
-		return err
-	}
-	return ns.adapter.ServerSideEmit(ctx, p)
-}
-
-// OnServerSideEmit registers fn to receive the events other servers send with
-// ServerSideEmit. fn runs on the adapter's goroutine: it must not block for long. A panic
-// in fn is recovered and logged; the next handlers still run.
-func (ns *Namespace) OnServerSideEmit(fn func(event string, args Args)) {
-	ns.mu.Lock()
-	ns.onServerEmit = append(ns.onServerEmit, fn)
-	ns.mu.Unlock()
-}
-
-// ReceiveServerSideEmit hands an event another server sent with ServerSideEmit to the
-// OnServerSideEmit handlers; adapters call it. p.Data is [event, args...].
-func (ns *Namespace) ReceiveServerSideEmit(p *Packet) error {
-	all, err := NewArgs(p.Data, p.Attachments)
-	if err != nil {
-		return err
-	}
-	event, ok := eventName(all.Raw(0))
-	if !ok {
-		return fmt.Errorf("hub: server-side emit: bad event name %s", all.Raw(0))
-	}
-	args := Args{raw: all.raw[1:], attachments: all.attachments}
-	ns.mu.RLock()
-	fns := ns.onServerEmit
-	ns.mu.RUnlock()
-	for _, fn := range fns {
-		ns.serverSideHandler(fn, event, args)
-	}
-	return nil
-}
-
-// serverSideHandler calls an OnServerSideEmit handler; a panic is logged with its stack,
-// not passed to the adapter's goroutine, where it would end the process.
-func (ns *Namespace) serverSideHandler(fn func(string, Args), event string, args Args) {
-	defer func() {
-		if r := recover(); r != nil {
-			ns.srv.opts.Logger.Error("hub: panic in server-side emit handler",
-				"namespace", ns.name, "event", event, "panic", r, "stack", string(debug.Stack()))
-		}
-	}()
-	fn(event, args)
-}
 
 // nextAckID returns a fresh ack id of the namespace (shared by its sockets and broadcasts).
 func (ns *Namespace) nextAckID() int64 { return ns.ackIDs.Add(1) - 1 }
@@ -436,6 +382,10 @@ func (a *parentAdapter) PersistSession(st *SessionState) {}
 
 func (a *parentAdapter) RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error) {
 	return nil, nil
+}
+
+func (a *parentAdapter) ServerSideEmitWithAck(ctx context.Context, p *Packet) ([]Args, error) {
+	return nil, ErrParentNamespace
 }
 
 func (a *parentAdapter) ServerCount(ctx context.Context) (int, error) { return 1, nil }

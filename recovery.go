@@ -162,7 +162,12 @@ func (l *recoveryLog) broadcast(a *MemoryAdapter, p *Packet, opts BroadcastOptio
 	}
 	l.entries = append(l.entries, logEntry{at: now, p: &q, rooms: opts.Rooms, except: opts.Except, size: size})
 	l.bytes += size
-	a.apply(opts, func(s *Socket) { s.write(pkts, false) })
+	out := outgoingNotice{p: &q} // with its offset, as Node's listeners see it
+	a.apply(opts, func(s *Socket) {
+		if s.write(pkts, false) == nil {
+			out.notify(s)
+		}
+	})
 	return nil
 }
 

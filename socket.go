@@ -40,12 +40,13 @@ const (
 // Socket is one client's connection to one namespace (Node's Socket). Its id is random,
 // distinct per namespace, and is not the Engine.IO session id.
 //
-// Handlers registered on a socket (On, OnAny, OnDisconnecting, OnDisconnect) run on the
-// socket's handler goroutine — shared by the client's sockets in all namespaces — one at a
-// time and in the order the client's packets arrived, never on the network read path. A
-// handler may block (the client's later events wait), but should watch [Socket.Context].
-// A panic in a handler is recovered and logged, as net/http does. Every method of Socket is
-// safe for concurrent use; Emit and the other sending methods never block.
+// Handlers registered on a socket (On, Once, OnAny, Use, OnError, OnAnyOutgoing,
+// OnDisconnecting, OnDisconnect) run on the socket's handler goroutine — shared by the
+// client's sockets in all namespaces — one at a time and in the order the client's packets
+// arrived, never on the network read path. A handler may block (the client's later events
+// wait), but should watch [Socket.Context]. A panic in a handler is recovered and logged, as
+// net/http does. Every method of Socket is safe for concurrent use; Emit and the other
+// sending methods never block.
 type Socket struct {
 	id            string
 	ns            *Namespace
@@ -58,7 +59,10 @@ type Socket struct {
 
 	mu              sync.Mutex
 	handlers        []namedHandler // in registration order; guarded by mu
-	anyHandlers     []func(event string, args Args)
+	anyHandlers     []anyListener  // guarded by mu, like the next three (see listeners.go)
+	middleware      []packetMiddleware
+	onError         []errorListener
+	outgoing        atomic.Pointer[[]anyListener] // nil when none; written with mu held
 	onDisconnecting []func(reason string)
 	onDisconnect    []func(reason string)
 	acks            map[int64]func(Args) // pending acknowledgements by id; guarded by mu
@@ -154,50 +158,6 @@ func (s *Socket) Data() any {
 func (s *Socket) SetData(v any) {
 	s.mu.Lock()
 	s.data = v
-	s.mu.Unlock()
-}
-
-// On registers handler for event (Node's socket.on). handler is a func whose parameters
-// receive the event's arguments decoded into their types: for example func(), func(msg
-// string), func(a int, b MyStruct), func(args ...any), or func(args Args) for raw access.
-// A last parameter of type [Ack] receives the client's acknowledgement callback. It may
-// return an error, which goes to [Options.OnError]. Binary data arrives as []byte. Missing
-// arguments leave zero values; extra ones are ignored; arguments that do not decode into
-// the parameter types are reported to OnError (wrapping [ErrBadArguments]) and the handler
-// is not called. On panics if handler has no such signature. Several handlers for one event
-// run in the order registered.
-func (s *Socket) On(event string, handler any) {
-	h := newEventHandler(handler)
-	s.mu.Lock()
-	s.handlers = append(s.handlers, namedHandler{event, h})
-	s.mu.Unlock()
-}
-
-// namedHandler is a handler and its event. A socket keeps them in a slice, not a map: a few
-// events per socket is the rule, and a map costs hundreds of bytes per connection.
-type namedHandler struct {
-	event string
-	h     eventHandler
-}
-
-// Off removes the handlers of event.
-func (s *Socket) Off(event string) {
-	s.mu.Lock()
-	kept := s.handlers[:0:0]
-	for _, nh := range s.handlers {
-		if nh.event != event {
-			kept = append(kept, nh)
-		}
-	}
-	s.handlers = kept // a new array: dispatch may be reading the old one
-	s.mu.Unlock()
-}
-
-// OnAny registers fn to receive every event the client sends, before the event's own
-// handlers (Node's socket.onAny).
-func (s *Socket) OnAny(fn func(event string, args Args)) {
-	s.mu.Lock()
-	s.anyHandlers = append(s.anyHandlers, fn)
 	s.mu.Unlock()
 }
 
@@ -361,7 +321,13 @@ func (s *Socket) send(p *Packet, volatile bool) error {
 	if err != nil {
 		return err
 	}
-	return s.write(pkts, volatile)
+	if err := s.write(pkts, volatile); err != nil {
+		return err
+	}
+	if (p.Type == PacketEvent || p.Type == PacketBinaryEvent) && s.outgoing.Load() != nil {
+		s.notifyOutgoing(outgoingOf(p))
+	}
+	return nil
 }
 
 // write queues encoded packets for the client; they may be shared with other sockets.
@@ -426,30 +392,6 @@ func (s *Socket) ackFunc(id int64) Ack {
 }
 
 func noAck(...any) error { return nil }
-
-// dispatch runs the handlers of one event; it runs on the handler goroutine.
-func (s *Socket) dispatch(event string, args Args, id int64) {
-	var buf [4]eventHandler
-	hs := buf[:0]
-	s.mu.Lock()
-	anys := s.anyHandlers
-	for _, nh := range s.handlers {
-		if nh.event == event {
-			hs = append(hs, nh.h)
-		}
-	}
-	s.mu.Unlock()
-	for _, fn := range anys {
-		s.safely(event, func() error { fn(event, args); return nil })
-	}
-	ack := Ack(noAck)
-	if id != NoAckID {
-		ack = s.ackFunc(id)
-	}
-	for _, h := range hs {
-		s.safely(event, func() error { return h(args, ack) })
-	}
-}
 
 // safely calls fn, reporting the error it returns to OnError and logging a panic.
 func (s *Socket) safely(event string, fn func() error) {

@@ -95,7 +95,6 @@ type Adapter struct {
 	mu          sync.Mutex
 	requests    map[string]*pending    // requests awaiting answers, by id; guarded by mu
 	ackRequests map[string]*ackRequest // broadcasts awaiting acks, by id; guarded by mu
-	sseHandlers []func(event string, args hub.Args, ack hub.Ack)
 
 	roomMu  sync.Mutex
 	members map[string]map[string]struct{} // room → local socket ids; guarded by roomMu
@@ -459,15 +458,15 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, p *hub.Packet) error {
 	return a.sendWait(ctx, m)
 }
 
-// ServerSideEmitWithAck sends event with args to the namespace on the other servers and
-// waits for each server's acknowledgement (Node's serverSideEmitWithAck): one Args per
-// answering server, holding the one value it acknowledged with. Servers answer through the
-// handlers of [Adapter.OnServerSideEmitWithAck] (a Node server through its serverSideEmit
-// listeners' callback). It blocks until every other server answered; if some do not in
-// time, it returns the answers received and a [*TimeoutError].
-func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]hub.Args, error) {
-	all := append([]any{event}, args...)
-	data, err := anyValue(all)
+// ServerSideEmitWithAck publishes p, an event [event, args...], to the namespace on the
+// other servers and waits for each server's acknowledgement (Node's serverSideEmitWithAck):
+// one Args per answering server, holding the one value it acknowledged with. Servers answer
+// through their [hub.Namespace.OnServerSideEmitWithAck] handlers (a Node server through its
+// serverSideEmit listeners' callback). It blocks until every other server answered; if some
+// do not in time (ctx or [Options].RequestTimeout), it returns the answers received and a
+// [*TimeoutError] (or ctx's error). Alone, it returns no answers at once.
+func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, p *hub.Packet) ([]hub.Args, error) {
+	data, err := dataValue(p.Data, p.Attachments)
 	if err != nil {
 		return nil, fmt.Errorf("redis: server-side emit: %w", err)
 	}
@@ -483,17 +482,6 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 		out = append(out, args)
 	}
 	return out, err
-}
-
-// OnServerSideEmitWithAck registers fn to receive the server-side emits of other servers
-// that ask for an acknowledgement; fn answers by calling ack (only its first argument and
-// only its first call count, as in Node). fn runs on the adapter's receiving goroutine and
-// must not block; ack may be called later from any goroutine. Without such a handler,
-// those emits go to the namespace's OnServerSideEmit handlers and are never acknowledged.
-func (a *Adapter) OnServerSideEmitWithAck(fn func(event string, args hub.Args, ack hub.Ack)) {
-	a.mu.Lock()
-	a.sseHandlers = append(a.sseHandlers, fn)
-	a.mu.Unlock()
 }
 
 // request publishes m, a request with answers, and waits for the other servers'.
@@ -834,41 +822,22 @@ func (a *Adapter) onServerSideEmit(m *message) {
 	}
 	p := &hub.Packet{Type: hub.PacketEvent, Namespace: a.ns.Name(), ID: hub.NoAckID}
 	p.Data = appendJSON(nil, data, &p.Attachments)
-	a.mu.Lock()
-	handlers := a.sseHandlers
-	a.mu.Unlock()
-	if m.requestID == "" || len(handlers) == 0 {
-		if err := a.ns.ReceiveServerSideEmit(p); err != nil {
-			a.log.Warn("redis: ignoring a malformed server-side emit", "err", err)
-		}
-		return
-	}
-	event, ok := data[0].(string)
-	if !ok {
-		a.log.Warn("redis: ignoring a server-side emit without an event name")
-		return
-	}
-	var rest [][]byte
-	args, err := hub.NewArgs(appendJSON(nil, data[1:], &rest), rest)
-	if err != nil {
-		return
-	}
-	var once sync.Once
-	ack := func(vals ...any) error {
-		var err error
-		once.Do(func() {
+	var ack hub.Ack
+	if m.requestID != "" {
+		ack = func(vals ...any) error {
 			var v any = undefinedValue{}
 			if len(vals) > 0 {
+				var err error
 				if v, err = anyValue(vals[0]); err != nil {
-					return
+					return err
 				}
 			}
 			a.respond(m, typeSSEResp, func(r *message) { r.packet = v })
-		})
-		return err
+			return nil
+		}
 	}
-	for _, fn := range handlers {
-		fn(event, args, ack)
+	if err := a.ns.ReceiveServerSideEmit(p, ack); err != nil {
+		a.log.Warn("redis: ignoring a malformed server-side emit", "err", err)
 	}
 }
 

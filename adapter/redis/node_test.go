@@ -212,7 +212,7 @@ func TestMixedCluster(t *testing.T) {
 			joinFromQuery(srv)
 			srv.Of("/").OnServerSideEmit(func(event string, args hub.Args) { sse <- event + " " + args.String() })
 		})
-		g.adapter(t, "/").OnServerSideEmitWithAck(func(event string, args hub.Args, ack hub.Ack) {
+		g.srv.Of("/").OnServerSideEmitWithAck(func(event string, args hub.Args, ack hub.Ack) {
 			ack(map[string]any{"from": "go", "event": event})
 		})
 		n := startNode(t, shared.addr(), opts.Key, opts.Sharded)
@@ -356,7 +356,7 @@ func TestMixedCluster(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("the Node server's server-side emit did not reach hub")
 		}
-		answers, err := g.adapter(t, "/").ServerSideEmitWithAck(ctx, "sse", "ask")
+		answers, err := g.srv.ServerSideEmitWithAck(ctx, "sse", "ask")
 		if err != nil || len(answers) != 1 {
 			t.Fatalf("ServerSideEmitWithAck: %v, %v", answers, err)
 		}

@@ -6,6 +6,7 @@ package interop
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -47,7 +48,46 @@ func New() *hub.Server {
 	srv.OfPattern(regexp.MustCompile(`^/dyn-[a-z0-9]+$`)).OnConnection(func(s *hub.Socket) {
 		s.Emit("nsp", s.Namespace().Name())
 	})
+
+	listeners := srv.Of("/listeners")
+	listeners.OnConnection(func(s *hub.Socket) { onListeners(listeners, s) })
 	return srv
+}
+
+// onListeners sets up a socket of "/listeners": the per-socket listener API and server-side
+// emits.
+func onListeners(ns *hub.Namespace, s *hub.Socket) {
+	s.Use(func(ev *hub.Event) error {
+		if ev.Name == "forbidden" {
+			return errors.New("forbidden event")
+		}
+		return nil
+	})
+	s.OnError(func(err error) { s.Emit("refused", err.Error()) })
+	s.On("forbidden", func(ack hub.Ack) { ack("leaked") })
+	s.Once("once", func(args hub.Args) { s.Emit("once-got", args.Values()...) })
+	s.OnAnyOutgoing(func(event string, args hub.Args) {
+		if event != "outgoing" {
+			s.Emit("outgoing", append([]any{event}, args.Values()...)...)
+		}
+	})
+	echoHandlers(s)
+	s.On("to-all", func(args hub.Args) { ns.Emit(str(args, 0), rest(args, 1)...) })
+	s.On("sse-ack", func(event string, ack hub.Ack) {
+		go func() { // like the Node promise, this does not hold up the client's other events
+			responses, err := ns.ServerSideEmitWithAck(s.Context(), event)
+			if err != nil {
+				ack(map[string]string{"error": err.Error()})
+				return
+			}
+			vals := make([]json.RawMessage, 0, len(responses))
+			for _, r := range responses {
+				vals = append(vals, r.Raw(0))
+			}
+			ack(map[string]any{"responses": vals})
+		}()
+	})
+	s.Emit("hello", 1)
 }
 
 type app struct {

@@ -8,6 +8,7 @@
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
+import { ClusterAdapter } from "socket.io-adapter";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "3000" } } });
 
@@ -141,6 +142,38 @@ csr.on("connection", (socket) => {
   socket.on("emit-back", (event, ...args) => socket.emit(event, ...args));
   socket.on("volatile-back", (event, ...args) => socket.volatile.emit(event, ...args));
   socket.on("kill-transport", () => socket.conn.close());
+});
+
+// A cluster adapter with no other server (its messages go nowhere): Node's in-memory adapter
+// never answers serverSideEmitWithAck, its cluster adapters answer [] at once when alone.
+class LoneClusterAdapter extends ClusterAdapter {
+  doPublish() {
+    return Promise.resolve("");
+  }
+  doPublishResponse() {
+    return Promise.resolve();
+  }
+}
+
+const listeners = io.of("/listeners");
+listeners.adapter = new LoneClusterAdapter(listeners);
+listeners.on("connection", (socket) => {
+  socket.use(([event], next) => (event === "forbidden" ? next(new Error("forbidden event")) : next()));
+  socket.on("error", (err) => socket.emit("refused", err.message));
+  socket.on("forbidden", (ack) => ack("leaked"));
+  socket.once("once", (...args) => socket.emit("once-got", ...args));
+  socket.onAnyOutgoing((event, ...args) => {
+    if (event !== "outgoing") socket.emit("outgoing", event, ...args);
+  });
+  echoHandlers(socket);
+  socket.on("to-all", (event, ...args) => listeners.emit(event, ...args));
+  socket.on("sse-ack", (event, ack) => {
+    listeners.serverSideEmitWithAck(event).then(
+      (responses) => ack({ responses }),
+      (err) => ack({ error: err.message }),
+    );
+  });
+  socket.emit("hello", 1);
 });
 
 let stopping = false;

@@ -941,6 +941,64 @@ describe("oversize payload", () => {
 });
 
 // ---------------------------------------------------------------------------------------
+// Per-socket listeners and server-side emits (namespace /listeners)
+
+describe("listeners", () => {
+  // openListeners connects to /listeners and waits for its "hello"; got records every event.
+  async function openListeners(t) {
+    const clients = new Clients(t);
+    const socket = clients.socket({}, "/listeners");
+    const got = record(socket);
+    await waitFor(socket, "hello");
+    return { socket, got };
+  }
+
+  test("socket.use refuses an event: the error listener fires, no handler runs, no ack", async (t) => {
+    const { socket } = await openListeners(t);
+    const refused = waitFor(socket, "refused");
+    const answered = new Promise((resolve) =>
+      socket.timeout(500).emit("forbidden", (err, res) => resolve(err ? "no answer" : res)),
+    );
+    assert.deepEqual(await refused, ["forbidden event"]);
+    assert.equal(await answered, "no answer");
+    assert.deepEqual(await ack(socket, "ack-me", "still", "here"), ["still", "here"]);
+  });
+
+  test("socket.once handles the first event only", async (t) => {
+    const { socket, got } = await openListeners(t);
+    socket.emit("once", 1, "a");
+    socket.emit("once", 2);
+    await ack(socket, "ack-me"); // answered after the events before it were handled
+    assert.deepEqual(
+      got.filter(([e]) => e === "once-got"),
+      [["once-got", 1, "a"]],
+    );
+  });
+
+  test("onAnyOutgoing sees the socket's emits and broadcasts, not the answers to acks", async (t) => {
+    const { socket, got } = await openListeners(t);
+    socket.emit("echo", "x", Buffer.from([1, 2, 3]));
+    await waitFor(socket, "outgoing", (e) => e === "echo");
+    assert.deepEqual(await ack(socket, "ack-me", "answer"), ["answer"]);
+    socket.emit("to-all", "news", { n: 2 });
+    await waitFor(socket, "outgoing", (e) => e === "news");
+    // The echo of an event comes before it with Node, after it with hub: compare the echoes
+    // among themselves only.
+    const outgoing = got.filter(([e]) => e === "outgoing").map(([, ...rest]) => rest);
+    assert.deepEqual(outgoing, [
+      ["hello", 1],
+      ["echo", "x", Buffer.from([1, 2, 3])],
+      ["news", { n: 2 }],
+    ]);
+  });
+
+  test("serverSideEmitWithAck on one server resolves with no responses", async (t) => {
+    const { socket } = await openListeners(t);
+    assert.deepEqual(await ack(socket, "sse-ack", "ping"), [{ responses: [] }]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
 // Load
 
 // ---------------------------------------------------------------------------------------
