@@ -47,6 +47,13 @@
 //	socket.id, socket.handshake, socket.data      s.ID(), s.Handshake(), s.Data() / s.SetData(v)
 //	socket.on("ev", (a, b, cb) => …)              s.On("ev", func(a string, b T, ack hub.Ack) {…})
 //	socket.onAny((ev, ...args) => …)              s.OnAny(func(ev string, args hub.Args) {…})
+//	socket.once("ev", fn); socket.off("ev", fn)   remove := s.Once("ev", fn) (On returns one too); remove()
+//	socket.off("ev")                              s.Off("ev")
+//	socket.prependAny / offAny / listenersAny     s.PrependAny(fn) / s.OffAny() or remove() / s.ListenersAny()
+//	socket.onAnyOutgoing((ev, ...args) => …)      s.OnAnyOutgoing(func(ev string, args hub.Args) {…})
+//	prependAnyOutgoing / offAnyOutgoing / …       s.PrependAnyOutgoing / s.OffAnyOutgoing / s.ListenersAnyOutgoing
+//	socket.use(([ev, ...args], next) => …)        s.Use(func(ev *hub.Event) error {…})
+//	socket.on("error", (err) => …)                s.OnError(func(err error) {…})
 //	socket.on("disconnecting" / "disconnect")     s.OnDisconnecting(fn) / s.OnDisconnect(fn)
 //	socket.emit("ev", a, b)                       s.Emit("ev", a, b)
 //	socket.volatile.emit("ev")                    s.EmitVolatile("ev")
@@ -66,6 +73,9 @@
 //	io.in("r").socketsJoin("r2") / socketsLeave   srv.In("r").SocketsJoin("r2") / SocketsLeave
 //	io.in("r").disconnectSockets(close)           srv.In("r").DisconnectSockets(close)
 //	nsp.serverSideEmit("ev")                      ns.ServerSideEmit(ctx, "ev"), ns.OnServerSideEmit
+//	await io.serverSideEmitWithAck("ev")          srv.ServerSideEmitWithAck(ctx, "ev"); srv.OnServerSideEmitWithAck(func(ev, args, ack) {…})
+//	connectionStateRecovery: {…}                  hub.Options{ConnectionStateRecovery: &hub.ConnectionStateRecovery{…}}
+//	socket.recovered                              s.Recovered()
 //	io.close()                                    srv.Shutdown(ctx) (graceful) or srv.Close()
 //	new Server({ adapter: createAdapter(…) })     hub.Options{Adapter: func(ns *hub.Namespace) hub.Adapter {…}}
 //
@@ -117,6 +127,8 @@
 //   - A received event or ack: at most 10,000 arguments, nested at most 256 deep.
 //   - Handlers not keeping up: the handler queue (see Concurrency). A client not reading:
 //     Options.MaxQueuedBytes (4 MiB).
+//   - With connection state recovery, the events kept for clients that may come back:
+//     ConnectionStateRecovery.MaxLogBytes per namespace (64 MiB) and MaxDisconnectionDuration.
 //
 // docs/hostile-inputs.md and docs/websocket-cases.md list the hostile inputs the tests send
 // to hub and to the Node server side by side, with both answers.
@@ -137,18 +149,31 @@
 //   - A text WebSocket message with invalid UTF-8 fails with 1007 as soon as the fragment
 //     carrying it arrives (Node waits for the whole message). Only Sec-WebSocket-Version 13
 //     is accepted; others get 426 (Node also takes version 8).
+//   - Connection state recovery keeps at most ConnectionStateRecovery.MaxLogBytes of events
+//     per namespace (Node keeps every event of the last MaxDisconnectionDuration); a client
+//     whose last event is gone gets a new session, as after the window. A session is
+//     recovered only while no socket of the namespace holds its id: a pid presented twice
+//     never makes two sockets with one id (Node restores it twice).
 //
 // Where hub differs without being stricter: everything hub writes is valid UTF-8 —
 // invalid UTF-8 in a polling or SSE body becomes U+FFFD as in Node, and so do invalid bytes
 // in relayed raw JSON or a json.Marshaler's output. A broadcast EmitWithAck without a
 // timeout waits PingInterval + PingTimeout (Node gives up at once), and stops awaiting the
-// answers when it returns.
+// answers when it returns. Connection state recovery also replays the events sent while a
+// recovering socket ran its middleware (with RunMiddlewares; Node loses those), and
+// delivers each exactly once however broadcasts race the reconnection.
+//
+// Listeners: a panicking packet middleware ([Socket.Use]) refuses only that event (in Node
+// a throwing middleware ends the connection); a refusal nobody listens for ([Socket.OnError])
+// goes to Options.OnError or the log, where Node's unhandled "error" event would throw.
+// Outgoing listeners ([Socket.OnAnyOutgoing]) run on the socket's handler goroutine after
+// the event is queued, not inside the emitter, so they can neither change nor stop it.
+// ServerSideEmitWithAck on the in-memory adapter answers with no responses at once (Node's
+// in-memory adapter never calls back).
 //
 // # Not covered yet
 //
-// Compared with the Node server: connection state recovery (planned: the emit path builds
-// every event in one place, where offsets can be appended), per-socket packet middleware
-// (socket.use), onAnyOutgoing/prependAny/offAny listeners, serverSideEmit with
-// acknowledgements, the Engine.IO v3 protocol (allowEIO3), compression flags, and the
-// msgpack parser.
+// Compared with the Node server: the Engine.IO v3 protocol (allowEIO3), compression flags,
+// and the msgpack parser. Connection state recovery works with the default adapter; the
+// Redis pub/sub adapter does not recover sessions, as in Node.
 package hub
