@@ -36,6 +36,12 @@ type pollFixture struct {
 // newPollFixture connects n polling sockets to namespace "/", socket i in room "r<i%rooms>".
 func newPollFixture(b *testing.B, n, rooms int) *pollFixture {
 	b.Helper()
+	return newPollFixtureWith(b, n, rooms, nil)
+}
+
+// newPollFixtureWith is newPollFixture with connection state recovery csr (nil: off).
+func newPollFixtureWith(b *testing.B, n, rooms int, csr *hub.ConnectionStateRecovery) *pollFixture {
+	b.Helper()
 	// The timeout turns a drain that would wait forever (a mistake in the fixture) into a failure.
 	f := &pollFixture{hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: waitFor}}
 	b.Cleanup(f.hc.CloseIdleConnections)
@@ -46,6 +52,8 @@ func newPollFixture(b *testing.B, n, rooms int) *pollFixture {
 		PingInterval:   time.Hour, // no pings to answer while benchmarking
 		MaxQueuedBytes: 1 << 26,
 		Transports:     []string{"polling"},
+
+		ConnectionStateRecovery: csr,
 	})
 	f.srv.OnConnection(func(s *hub.Socket) {
 		// Handlers may run out of order: the client says which one it is.
@@ -163,6 +171,33 @@ func BenchmarkBroadcast(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkBroadcastRecovery is BenchmarkBroadcast with connection state recovery on: each
+// broadcast also gets an offset and a place in the log.
+func BenchmarkBroadcastRecovery(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
+			f := newPollFixtureWith(b, n, 1, &hub.ConnectionStateRecovery{})
+			f.loop(b, every(n, 1, 0), func() {
+				if err := f.srv.Emit("bcast", benchMsg); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkSocketEmitRecovery is BenchmarkSocketEmit with connection state recovery on:
+// s.Emit then goes through the adapter's log, as in Node.
+func BenchmarkSocketEmitRecovery(b *testing.B) {
+	f := newPollFixtureWith(b, 1, 1, &hub.ConnectionStateRecovery{})
+	s := f.sockets[0]
+	f.loop(b, []int{0}, func() {
+		if err := s.Emit("bcast", benchMsg); err != nil {
+			b.Fatal(err)
+		}
+	})
 }
 
 // BenchmarkBroadcastRoom is srv.To(room).Emit to one room of 100 among 1,000 sockets in 10

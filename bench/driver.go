@@ -77,6 +77,7 @@ type RunOptions struct {
 	Targets    []string  // "hub", "node"; default both
 	Only       []string  // step keys to run (see [Steps]); default all
 	CPUProfile string    // when set, profile the hub server during an extra WebSocket fanout into this file
+	Recovery   bool      // run both servers with connection state recovery on
 	Log        io.Writer // progress and the servers' stderr; default os.Stderr
 }
 
@@ -163,6 +164,10 @@ func Run(ctx context.Context, opts RunOptions) (*Report, error) {
 	argv := map[string][]string{
 		"hub":  {hubBin, "-pprof"},
 		"node": {"node", filepath.Join(opts.Root, "js", "bench", "node-server.mjs")},
+	}
+	if opts.Recovery {
+		argv["hub"] = append(argv["hub"], "-csr")
+		argv["node"] = append(argv["node"], "--csr")
 	}
 	rep := &Report{Scale: opts.Scale, Results: map[string]map[string]Result{}}
 	for _, step := range Steps(opts.Scale) {

@@ -18,8 +18,12 @@ import (
 //
 // With withPprof, /debug/pprof/ is served too (for profiling during a scenario).
 // Options are hub's defaults, as the Node server runs socket.io's defaults.
-func NewHubHandler(withPprof bool) (*hub.Server, http.Handler) {
-	srv := hub.New(&hub.Options{Logger: slog.New(slog.DiscardHandler)})
+func NewHubHandler(withPprof, recovery bool) (*hub.Server, http.Handler) {
+	opts := &hub.Options{Logger: slog.New(slog.DiscardHandler)}
+	if recovery {
+		opts.ConnectionStateRecovery = &hub.ConnectionStateRecovery{}
+	}
+	srv := hub.New(opts)
 	srv.OnConnection(func(s *hub.Socket) {
 		s.On("fanout", func(msg string) { srv.Emit("bcast", msg) })
 		s.On("roomcast", func(room, msg string) { srv.To(room).Emit("bcast", msg) })

@@ -2,12 +2,14 @@
 // js/package.json) with its defaults on 127.0.0.1, answering the same events as hub's
 // bench server (bench/server.go). Prints "listening <port>".
 //
-//   node js/bench/node-server.mjs [port]
+//   node js/bench/node-server.mjs [port] [--csr]
+// (--csr turns connection state recovery on, with its defaults)
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
+const args = process.argv.slice(2);
 const httpServer = createServer();
-const io = new Server(httpServer);
+const io = new Server(httpServer, args.includes("--csr") ? { connectionStateRecovery: {} } : {});
 
 io.on("connection", (socket) => {
   socket.on("fanout", (msg) => io.emit("bcast", msg));
@@ -19,7 +21,7 @@ io.on("connection", (socket) => {
   socket.on("echo", (msg, ack) => ack(msg));
 });
 
-httpServer.listen(Number(process.argv[2] || 0), "127.0.0.1", () => {
+httpServer.listen(Number(args.find((a) => !a.startsWith("--")) || 0), "127.0.0.1", () => {
   console.log(`listening ${httpServer.address().port}`);
 });
 

@@ -23,12 +23,13 @@ import (
 func main() {
 	port := flag.Int("port", 0, "TCP port on 127.0.0.1 (0: any free port)")
 	withPprof := flag.Bool("pprof", false, "serve /debug/pprof/ too")
+	recovery := flag.Bool("csr", false, "turn connection state recovery on")
 	flag.Parse()
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", *port))
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv, h := bench.NewHubHandler(*withPprof)
+	srv, h := bench.NewHubHandler(*withPprof, *recovery)
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"

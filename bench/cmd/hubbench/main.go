@@ -37,6 +37,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated scenarios to run: connect, fanout, latency, echo, rooms, polling, slow, sse, soak (default all; soak needs -soak)")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the hub server during a 10 s WebSocket fanout to this file")
 	toolProfile := flag.String("toolprofile", "", "write a CPU profile of the load tool itself, over the whole run, to this file")
+	recovery := flag.Bool("csr", false, "run both servers with connection state recovery on")
 	total := flag.Duration("timeout", 20*time.Minute, "hard deadline of the whole run")
 	flag.IntVar(&sc.IdleClients, "idle", sc.IdleClients, "connect: idle clients")
 	flag.IntVar(&sc.DialConcurrency, "dial", sc.DialConcurrency, "connect: clients dialing at once")
@@ -95,7 +96,7 @@ func main() {
 	if *url != "" {
 		exit(load(ctx, *url, *pid, *scenario, *transport, sc))
 	}
-	opts := bench.RunOptions{Scale: sc, Targets: strings.Split(*targets, ","), CPUProfile: *profile}
+	opts := bench.RunOptions{Scale: sc, Targets: strings.Split(*targets, ","), CPUProfile: *profile, Recovery: *recovery}
 	if *only != "" {
 		opts.Only = strings.Split(*only, ",")
 	}
