@@ -93,6 +93,20 @@ func lastOffset(t *testing.T, frame string) string {
 	return off
 }
 
+// lost connects a client that receives one event, then loses its connection; it returns the
+// socket it had, its pid and the offset it got, once the server has seen it go.
+func lost(t *testing.T, cs *csrServer) (s *hub.Socket, pid, off string) {
+	t.Helper()
+	c := dial(t, cs.url, "")
+	_, pid, _ = connectCSR(t, c, "")
+	s = recv(t, cs.sockets)
+	success(t, s.Emit("e"))
+	off = lastOffset(t, c.nextText())
+	c.close()
+	recv(t, cs.reasons)
+	return s, pid, off
+}
+
 func recoveryAuth(pid, offset string) string {
 	b, _ := json.Marshal(map[string]string{"pid": pid, "offset": offset})
 	return string(b)
@@ -182,13 +196,7 @@ func TestRecoveryRefused(t *testing.T) {
 	}
 
 	// Hostile or stale recovery payloads get a new session, the same way.
-	c2 := dial(t, cs.url, "")
-	_, pid2, _ := connectCSR(t, c2, "")
-	s2 := recv(t, cs.sockets)
-	success(t, s2.Emit("e"))
-	off2 := lastOffset(t, c2.nextText())
-	c2.close()
-	recv(t, cs.reasons)
+	s2, pid2, off2 := lost(t, cs)
 	for _, auth := range []string{
 		recoveryAuth("nope", off2),
 		recoveryAuth(pid2, "zzzzzzzzzzzzz"),
@@ -218,13 +226,7 @@ func TestRecoveryExpires(t *testing.T) {
 	t.Parallel()
 	const window = 100 * time.Millisecond
 	cs := newCSRServer(t, hub.ConnectionStateRecovery{MaxDisconnectionDuration: window})
-	c := dial(t, cs.url, "")
-	_, pid, _ := connectCSR(t, c, "")
-	s := recv(t, cs.sockets)
-	success(t, s.Emit("e"))
-	off := lastOffset(t, c.nextText())
-	c.close()
-	recv(t, cs.reasons)
+	s, pid, off := lost(t, cs)
 	time.Sleep(2 * window) // the time under test, not a synchronisation
 	c2 := dial(t, cs.url, "")
 	sid, _, _ := connectCSR(t, c2, recoveryAuth(pid, off))
@@ -236,13 +238,7 @@ func TestRecoveryExpires(t *testing.T) {
 func TestRecoveryLogBound(t *testing.T) {
 	t.Parallel()
 	cs := newCSRServer(t, hub.ConnectionStateRecovery{MaxLogBytes: 4096})
-	c := dial(t, cs.url, "")
-	_, pid, _ := connectCSR(t, c, "")
-	s := recv(t, cs.sockets)
-	success(t, s.Emit("e"))
-	off := lastOffset(t, c.nextText())
-	c.close()
-	recv(t, cs.reasons)
+	s, pid, off := lost(t, cs)
 	big := strings.Repeat("x", 1000)
 	for range 10 { // 10 KB through a 4 KiB log: the client's offset is gone
 		success(t, cs.srv.Emit("big", big))
@@ -257,13 +253,7 @@ func TestRecoveryLogBound(t *testing.T) {
 func TestRecoveryRunMiddlewares(t *testing.T) {
 	t.Parallel()
 	cs := newCSRServer(t, hub.ConnectionStateRecovery{RunMiddlewares: true})
-	c := dial(t, cs.url, "")
-	_, pid, _ := connectCSR(t, c, "")
-	s := recv(t, cs.sockets)
-	success(t, s.Emit("e"))
-	off := lastOffset(t, c.nextText())
-	c.close()
-	recv(t, cs.reasons)
+	s, pid, off := lost(t, cs)
 
 	// Middleware refusing the recovering socket: connect_error, and the id is free again.
 	c2 := dial(t, cs.url, "")
