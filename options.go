@@ -70,7 +70,8 @@ type Options struct {
 	// its last argument, which the client sends back when it reconnects. The server's
 	// default adapter recovers; a custom Adapter recovers only if it implements
 	// PersistSession and RestoreSession (the Redis pub/sub adapter does not, as in Node).
-	// Default: off.
+	// A dynamic child namespace forgets its sessions when it is reclaimed, once its last
+	// socket has gone (see [Server.OfFunc]). Default: off.
 	ConnectionStateRecovery *ConnectionStateRecovery
 
 	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
