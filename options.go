@@ -45,8 +45,9 @@ type Options struct {
 	// accepts any origin there.
 	CORS *CORS
 	// Cookie, when set, is the template of a cookie set to the Engine.IO session id on the
-	// handshake's response — the polling handshake's, or the WebSocket's 101 — for sticky
-	// sessions behind a load balancer (Node's cookie option). Its Value is replaced by the
+	// response of a polling (or SSE) handshake, for sticky sessions behind a load balancer
+	// (Node's cookie option; as Node, not on a WebSocket-only client's 101: a WebSocket makes
+	// no later request). Its Value is replaced by the
 	// id; an empty Name means "io", an empty Path "/", a zero SameSite Lax (Node's defaults;
 	// http.SameSiteDefaultMode sends none). HttpOnly is always set: the id is the session's
 	// secret and a page's scripts have no use for it (Node lets httpOnly: false). Domain,

@@ -113,8 +113,8 @@ type Options struct {
 	// WebSocket handshakes whose Origin names another host than the request's are refused
 	// with 403 unless CORS allows that origin.
 	CORS *CORS
-	// Cookie, when set, is the template of a cookie set to the sid on the handshake's
-	// response (Node's cookie option): its Value is replaced by the sid, an empty Name is
+	// Cookie, when set, is the template of a cookie set to the sid on the response of an
+	// HTTP handshake — polling's or SSE's, not a WebSocket's 101 (Node's cookie option): its Value is replaced by the sid, an empty Name is
 	// "io", an empty Path "/", a zero SameSite Lax, and HttpOnly is always set.
 	Cookie *http.Cookie
 	// DisableUpgrades advertises no upgrade in the handshake (Node's allowUpgrades: false)

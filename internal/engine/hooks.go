@@ -16,10 +16,11 @@ func (srv *Server) connectionError(r *http.Request, code int, context map[string
 	f(&ConnectionError{Request: r, Code: code, Message: errorMessages[code], Context: context})
 }
 
-// headers adds the session cookie (on the handshake) and what Options.Headers adds to the
-// headers of the response to r. It reports false if the hook panicked (logged).
-func (srv *Server) headers(w http.ResponseWriter, r *http.Request, sid string, initial bool) (ok bool) {
-	if initial && srv.opts.Cookie != nil {
+// headers adds the session cookie (with cookie set: on an HTTP handshake) and what
+// Options.Headers adds to the headers of the response to r. It reports false if the hook
+// panicked (logged).
+func (srv *Server) headers(w http.ResponseWriter, r *http.Request, sid string, initial, cookie bool) (ok bool) {
+	if cookie && srv.opts.Cookie != nil {
 		c := *srv.opts.Cookie
 		c.Value = sid
 		// Not http.SetCookie: it drops a cookie that does not validate (a bad Domain)

@@ -139,7 +139,8 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := newSessionID()
-	if !srv.headers(w, r, id, true) {
+	// Node sets the cookie on an HTTP handshake only: a WebSocket has no later request.
+	if !srv.headers(w, r, id, true, !t.Upgradable()) {
 		srv.refuseHooked(w, r)
 		return
 	}
@@ -208,7 +209,7 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	case name == s.transport && !t.Upgradable() && t.Accepts(r):
 		s.active++
 		s.mu.Unlock()
-		if !srv.headers(w, r, s.id, false) {
+		if !srv.headers(w, r, s.id, false, false) {
 			s.requestDone()
 			srv.refuseHooked(w, r)
 			return
@@ -217,7 +218,7 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	case name != s.transport && t.Upgradable() && !current.Upgradable() && !s.upgrading && t.Accepts(r) && !srv.opts.DisableUpgrades:
 		s.upgrading = true
 		s.mu.Unlock()
-		if !srv.headers(w, r, s.id, false) {
+		if !srv.headers(w, r, s.id, false, false) {
 			s.mu.Lock()
 			s.upgrading = false
 			s.settled()
@@ -238,7 +239,7 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 		// HTTP error.
 		s.mu.Unlock()
 		if rj, ok := t.(transport.Rejecter); ok {
-			if !srv.headers(w, r, s.id, false) {
+			if !srv.headers(w, r, s.id, false, false) {
 				srv.refuseHooked(w, r)
 				return
 			}
