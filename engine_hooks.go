@@ -29,10 +29,10 @@ type ConnectionError struct {
 	Context map[string]any
 }
 
-// ClientsCount returns the number of open Engine.IO sessions on this server (Node's
-// io.engine.clientsCount): connected clients, whatever namespaces they joined. It is safe
-// for concurrent use.
-func (srv *Server) ClientsCount() int { return srv.engine.Sessions() }
+// ClientsCount returns the number of open Engine.IO connections on this server (Node's
+// io.engine.clientsCount): connected clients, whatever namespaces they joined, until their
+// connection starts closing. It is safe for concurrent use.
+func (srv *Server) ClientsCount() int { return srv.engine.OpenSessions() }
 
 // engineHooks sets the engine's hooks and upgrade switch from o.
 func (o *Options) engineHooks(eo *engine.Options) {

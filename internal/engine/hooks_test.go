@@ -473,3 +473,24 @@ func TestUpgrader(t *testing.T) {
 		ts.Close()
 	}
 }
+
+// OpenSessions counts sessions until they start closing (Node's clientsCount); Sessions
+// keeps a closing one until its final packets are taken.
+func TestOpenSessions(t *testing.T) {
+	ts, _, srv := newServer(t, &engine.Options{PingInterval: time.Hour})
+	a := handshake(t, ts.URL)
+	handshake(t, ts.URL)
+	if n := srv.OpenSessions(); n != 2 {
+		t.Fatalf("OpenSessions %d; want 2", n)
+	}
+	if code, _ := post(t, ts.URL+"/?EIO=4&transport=polling&sid="+a.SID, "1"); code != 200 {
+		t.Fatalf("close post: %d", code)
+	}
+	if n, all := srv.OpenSessions(), srv.Sessions(); n != 1 || all != 2 {
+		t.Fatalf("after a client's close: OpenSessions %d, Sessions %d; want 1, 2 (the noop waits for a poll)", n, all)
+	}
+	srv.Close()
+	if n := srv.OpenSessions(); n != 0 {
+		t.Fatalf("after Close: OpenSessions %d; want 0", n)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hubkit/hub/transport"
@@ -19,7 +20,8 @@ type Server struct {
 	h          Handler
 	opts       Options
 	transports map[string]transport.Transport
-	track      tracker // sessions and their goroutines
+	track      tracker      // sessions and their goroutines
+	opened     atomic.Int64 // sessions not closing yet (Node's clientsCount)
 
 	mu       sync.Mutex          // guards the fields below
 	sessions map[string]*Session // open sessions by id
@@ -301,7 +303,8 @@ func (srv *Server) open(r *http.Request, t transport.Transport, id string) (s *S
 	}
 	srv.sessions[s.id] = s
 	srv.live[s] = true
-	srv.track.add() // released by finish
+	srv.opened.Add(1) // until close
+	srv.track.add()   // released by finish
 	srv.mu.Unlock()
 	// Under recvMu: a Close racing the handshake tells the Conn only once it is there.
 	s.recvMu.Lock()
@@ -417,7 +420,12 @@ func validOrigin(o string) bool {
 	return true
 }
 
-// Sessions returns the number of open sessions.
+// OpenSessions returns the number of sessions not closing yet, as Node's clientsCount:
+// a session stops counting the moment it starts closing.
+func (srv *Server) OpenSessions() int { return int(srv.opened.Load()) }
+
+// Sessions returns the number of sessions in the server's table: open ones, and closing ones
+// whose final packets still wait for a poll.
 func (srv *Server) Sessions() int {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()

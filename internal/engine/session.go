@@ -190,6 +190,7 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 		return
 	}
 	s.state = stateClosing
+	s.srv.opened.Add(-1)
 	s.reason, s.cause = reason, cause
 	s.stopTimers()
 	if final != nil && final.Type == Noop {

@@ -32,8 +32,9 @@ func main() {
 		log.Fatal(err)
 	}
 	srv := interop.New()
+	noUpgrade := interop.NewNoUpgrade()
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(nil),
+		Handler:           srv.Handler(noUpgrade.Handler(nil)),
 		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
@@ -59,8 +60,10 @@ func main() {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdownCtx)
+	noUpgrade.Shutdown(shutdownCtx)
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Print(err)
 	}
 	srv.Close()
+	noUpgrade.Close()
 }
