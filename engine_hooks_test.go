@@ -212,3 +212,67 @@ func TestEngineHooksOptions(t *testing.T) {
 		t.Errorf("connection errors %q; want %q", errs, want)
 	}
 }
+
+// Hostile hooks: a panicking one is recovered and logged (a handshake it fails is refused
+// with 500, a refusal it was told of is still written), and a header value with CR/LF
+// injects nothing.
+func TestEngineHooksHostile(t *testing.T) {
+	logs := &logBuffer{}
+	srv := hub.New(&hub.Options{
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		InitialHeaders: func(h http.Header, r *http.Request) {
+			if r.URL.Query().Has("panic") {
+				panic("initial headers bug")
+			}
+		},
+		Headers:           func(h http.Header, r *http.Request) { h.Set("X-Crlf", "a\r\nSet-Cookie: evil=1") },
+		OnConnectionError: func(*hub.ConnectionError) { panic("connection error bug") },
+	})
+	ts := hubtest.NewServer(srv, nil)
+	defer ts.Close()
+	get := func(query string) *http.Response {
+		t.Helper()
+		res, err := http.Get(ts.URL + "/socket.io/?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(res.Body)
+		res.Body.Close()
+		return res
+	}
+	if res := get("EIO=4&transport=polling&panic=1"); res.StatusCode != 500 {
+		t.Fatalf("handshake with a panicking hook: %d; want 500", res.StatusCode)
+	}
+	if n := srv.ClientsCount(); n != 0 {
+		t.Fatalf("ClientsCount %d after a refused handshake", n)
+	}
+	res := get("EIO=4&transport=polling")
+	if res.StatusCode != 200 || res.Header.Get("X-Crlf") != "a  Set-Cookie: evil=1" || len(res.Cookies()) != 0 {
+		t.Fatalf("handshake: %d %v", res.StatusCode, res.Header)
+	}
+	if res := get("EIO=4&transport=polling&sid=nope"); res.StatusCode != 400 {
+		t.Fatalf("unknown sid with a panicking hook: %d; want 400", res.StatusCode)
+	}
+	for _, want := range []string{"initial headers bug", "connection error bug"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("%q is not logged", want)
+		}
+	}
+}
+
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

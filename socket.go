@@ -132,7 +132,8 @@ func (s *Socket) Transport() string { return s.client.sess.Transport() }
 // Context returns a context cancelled when the socket disconnects (or the server closes);
 // its cause then wraps [ErrDisconnected] and names the reason. It carries the values of the
 // handshake request's context (see [Socket.Request]): pass it to the calls a handler makes
-// on the user's behalf.
+// on the user's behalf. (What the middleware put there stays in memory while the connection
+// lives: keep it small — a user id, not a loaded page.)
 func (s *Socket) Context() context.Context { return s.ctx.get() }
 
 // Connected reports whether the socket is connected.

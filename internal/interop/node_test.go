@@ -124,11 +124,15 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 func startHub(t *testing.T) string {
 	t.Helper()
 	srv := interop.New()
-	ts := httptest.NewServer(srv)
+	noUpgrade := interop.NewNoUpgrade()
+	ts := httptest.NewServer(srv.Handler(noUpgrade.Handler(nil)))
 	t.Cleanup(func() {
 		// Close hub first: it releases parked polls, which ts.Close would wait for.
 		if err := srv.Close(); err != nil {
 			t.Errorf("hub Close: %v", err)
+		}
+		if err := noUpgrade.Close(); err != nil {
+			t.Errorf("hub Close (/noupgrade/): %v", err)
 		}
 		ts.Close()
 	})
