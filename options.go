@@ -65,11 +65,11 @@ type Options struct {
 	OnConnectionError func(e *ConnectionError)
 	// InitialHeaders, when set, may add headers to the handshake's response (Node's
 	// initial_headers event): the first polling response, or the WebSocket's 101 for a
-	// client that connects with a WebSocket. The session's cookie (Options.Cookie) is in h
-	// already. Headers, when set, does the same for every response of the engine's
-	// transports — polls, uploads, SSE streams, WebSocket 101s, the handshake's included,
-	// after InitialHeaders (Node's headers event); not refusals (4xx errors) nor CORS
-	// preflights. Both run on the request's goroutine, concurrently for different requests;
+	// client that connects with a WebSocket. On a polling handshake the session's cookie
+	// (Options.Cookie) is in h already. Headers, when set, does the same for every response
+	// of the engine's transports — polls, uploads, SSE streams, WebSocket 101s, the
+	// handshake's included, after InitialHeaders (Node's headers event); not the engine's
+	// refusals (its JSON or text errors) nor CORS preflights. Both run on the request's goroutine, concurrently for different requests;
 	// r is only valid during the call. A panic in either is recovered and logged, and the
 	// request refused with 500. net/http writes a header value with CR or LF in it with
 	// spaces in their place, and drops a header whose name is invalid.

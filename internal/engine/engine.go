@@ -126,7 +126,8 @@ type Options struct {
 	OnConnectionError func(e *ConnectionError)
 	// Headers, when set, may add headers to the responses of the requests the engine hands to
 	// a transport (the WebSocket's 101 included); initial is true for the handshake's (Node's
-	// initial_headers and headers events). The session's cookie is in h already. It runs on
+	// initial_headers and headers events). On an HTTP handshake the session's cookie is in h
+	// already. It runs on
 	// the request's goroutine; a panic in it is recovered and logged, and the request refused
 	// with 500.
 	Headers func(h http.Header, r *http.Request, initial bool)
