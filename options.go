@@ -44,9 +44,37 @@ type Options struct {
 	// origin (Origins, AllowOrigin). Requests without Origin (native clients) pass. Node
 	// accepts any origin there.
 	CORS *CORS
-	// Cookie, when set, names a cookie set to the Engine.IO session id on the handshake
-	// response (Node's cookie option, for sticky sessions). Default: none.
-	Cookie string
+	// Cookie, when set, is the template of a cookie set to the Engine.IO session id on the
+	// response of a polling (or SSE) handshake, for sticky sessions behind a load balancer
+	// (Node's cookie option; as Node, not on a WebSocket-only client's 101: a WebSocket makes
+	// no later request). Its Value is replaced by the
+	// id; an empty Name means "io", an empty Path "/", a zero SameSite Lax (Node's defaults;
+	// http.SameSiteDefaultMode sends none). HttpOnly is always set: the id is the session's
+	// secret and a page's scripts have no use for it (Node lets httpOnly: false). Domain,
+	// MaxAge, Expires, Secure and Partitioned are sent as given. Default: no cookie.
+	Cookie *http.Cookie
+	// DisableUpgrades keeps every client on the transport it connected with (Node's
+	// allowUpgrades: false): the handshake advertises no upgrade, and an upgrade request is
+	// refused with 400 Bad request (Node advertises none but lets one through).
+	DisableUpgrades bool
+	// OnConnectionError, when set, is told of every Engine.IO request the server refuses
+	// with an Engine.IO error — an unknown session id, a bad handshake, a request
+	// AllowRequest forbids (Node's connection_error event). It runs on the request's
+	// goroutine, concurrently for different requests, before the answer is written; a panic
+	// in it is recovered and logged.
+	OnConnectionError func(e *ConnectionError)
+	// InitialHeaders, when set, may add headers to the handshake's response (Node's
+	// initial_headers event): the first polling response, or the WebSocket's 101 for a
+	// client that connects with a WebSocket. On a polling handshake the session's cookie
+	// (Options.Cookie) is in h already. Headers, when set, does the same for every response
+	// of the engine's transports — polls, uploads, SSE streams, WebSocket 101s, the
+	// handshake's included, after InitialHeaders (Node's headers event); not the engine's
+	// refusals (its JSON or text errors) nor CORS preflights. Both run on the request's goroutine, concurrently for different requests;
+	// r is only valid during the call. A panic in either is recovered and logged, and the
+	// request refused with 500. net/http writes a header value with CR or LF in it with
+	// spaces in their place, and drops a header whose name is invalid.
+	InitialHeaders func(h http.Header, r *http.Request)
+	Headers        func(h http.Header, r *http.Request)
 	// AllowRequest, when set, is called with every handshake or upgrade request; a non-nil
 	// error refuses it with 403 Forbidden and the error's text. It runs on the request's
 	// goroutine, concurrently for different requests.
@@ -193,6 +221,7 @@ func (o *Options) engineOptions() *engine.Options {
 		Cookie:         o.Cookie,
 		Logger:         o.Logger,
 	}
+	o.engineHooks(eo)
 	for _, name := range o.Transports {
 		switch name {
 		case "polling":

@@ -65,7 +65,8 @@ type Socket struct {
 	outgoing        atomic.Pointer[[]anyListener] // nil when none; written with mu held
 	onDisconnecting []func(reason string)
 	onDisconnect    []func(reason string)
-	acks            map[int64]func(Args) // pending acknowledgements by id; guarded by mu
+	onUpgrade       []func(transport string) // see upgrade.go
+	acks            map[int64]func(Args)     // pending acknowledgements by id; guarded by mu
 	data            any
 
 	pid       string // private session id, with connection state recovery on; set before connecting
@@ -81,7 +82,7 @@ func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
 	}
 	now := time.Now()
 	s.handshake.Time, s.handshake.Issued = now, now.UnixMilli()
-	s.ctx.parent = ns.srv.ctx
+	s.ctx.parent, s.ctx.values = ns.srv.ctx, c.sess.Context()
 	return s
 }
 
@@ -125,8 +126,10 @@ func (s *Socket) Handshake() *Handshake {
 
 // Request returns the HTTP request that opened the client's Engine.IO session (Node's
 // socket.request): its method, URL, headers, Host, RemoteAddr and TLS state, in a copy made
-// on each call (the session keeps them packed). Its body is empty; its context is the
-// session's.
+// on each call (the session keeps them packed). Its body is empty. Its context is the
+// session's: done when the connection has closed, with the values of the handshake request's
+// context — what the application's net/http middleware put there (the user, a trace span) —
+// for as long as the connection lives.
 func (s *Socket) Request() *http.Request { return s.client.sess.Request() }
 
 // Transport returns the name of the transport the client uses now: "polling",
@@ -134,7 +137,10 @@ func (s *Socket) Request() *http.Request { return s.client.sess.Request() }
 func (s *Socket) Transport() string { return s.client.sess.Transport() }
 
 // Context returns a context cancelled when the socket disconnects (or the server closes);
-// its cause then wraps [ErrDisconnected] and names the reason.
+// its cause then wraps [ErrDisconnected] and names the reason. It carries the values of the
+// handshake request's context (see [Socket.Request]): pass it to the calls a handler makes
+// on the user's behalf. (What the middleware put there stays in memory while the connection
+// lives: keep it small — a user id, not a loaded page.)
 func (s *Socket) Context() context.Context { return s.ctx.get() }
 
 // Connected reports whether the socket is connected.

@@ -10,6 +10,8 @@ import (
 // connection and a lock on the server's context at every connect and disconnect.
 type socketContext struct {
 	parent context.Context // the server's
+	values context.Context // the session's: the handshake request's values
+	merged requestValues   // the context's parent, once made
 
 	mu     sync.Mutex
 	ctx    context.Context // nil until asked for
@@ -22,7 +24,12 @@ func (c *socketContext) get() context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ctx == nil {
-		c.ctx, c.cancel = context.WithCancelCause(c.parent)
+		parent := c.parent
+		if c.values != nil {
+			c.merged = requestValues{Context: c.parent, values: c.values}
+			parent = &c.merged
+		}
+		c.ctx, c.cancel = context.WithCancelCause(parent)
 		if c.cause != nil {
 			c.cancel(c.cause)
 		}
@@ -54,4 +61,21 @@ func (c *socketContext) err() error {
 		return c.cause
 	}
 	return context.Cause(c.parent)
+}
+
+// requestValues is the parent of a socket's context: the server's context, for its
+// cancellation, with the values of the handshake request in front of its own. The session's
+// context hides the request's cancellation from the context package's lookups
+// (context.WithoutCancel): they find the server's, and the socket's context is registered
+// with it directly, as without values.
+type requestValues struct {
+	context.Context                 // the server's
+	values          context.Context // the session's
+}
+
+func (c *requestValues) Value(key any) any {
+	if v := c.values.Value(key); v != nil {
+		return v
+	}
+	return c.Context.Value(key)
 }

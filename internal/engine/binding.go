@@ -344,6 +344,7 @@ func (b *binding) Upgrade() error {
 	s.settled()
 	s.mu.Unlock()
 	s.wake() // what was buffered during the upgrade goes out on the new transport
+	s.upgraded(b.name)
 	return nil
 }
 

@@ -79,6 +79,22 @@ type Settler interface {
 	Settle(done func())
 }
 
+// Upgrader is implemented by a Conn told when its session has moved to another transport
+// (Node's "upgrade" event of an Engine.IO socket). Upgraded is called like Message: never
+// concurrently with the Conn's other methods, after the messages that came on the old
+// transport, before those that come on the new one, never after Closed.
+type Upgrader interface {
+	Upgraded(transport string)
+}
+
+// ConnectionError describes a request the engine refused (Node's connection_error event).
+type ConnectionError struct {
+	Request *http.Request
+	Code    int            // 0 Transport unknown … 5 Unsupported protocol version
+	Message string         // the standard message of Code
+	Context map[string]any // details, as Node gives them: "name", "sid", "transport", …
+}
+
 // Options configure a [Server]. The zero value of each field means the Node default.
 type Options struct {
 	PingInterval   time.Duration // default 25s
@@ -97,8 +113,24 @@ type Options struct {
 	// WebSocket handshakes whose Origin names another host than the request's are refused
 	// with 403 unless CORS allows that origin.
 	CORS *CORS
-	// Cookie, when set, is the name of a cookie set to the sid on the handshake (Node's "io").
-	Cookie string
+	// Cookie, when set, is the template of a cookie set to the sid on the response of an
+	// HTTP handshake — polling's or SSE's, not a WebSocket's 101 (Node's cookie option): its Value is replaced by the sid, an empty Name is
+	// "io", an empty Path "/", a zero SameSite Lax, and HttpOnly is always set.
+	Cookie *http.Cookie
+	// DisableUpgrades advertises no upgrade in the handshake (Node's allowUpgrades: false)
+	// and refuses upgrade requests with 400 Bad request.
+	DisableUpgrades bool
+	// OnConnectionError, when set, is told of every request refused with an Engine.IO error
+	// (Node's connection_error event). It runs on the request's goroutine before the answer
+	// is written; a panic in it is recovered and logged.
+	OnConnectionError func(e *ConnectionError)
+	// Headers, when set, may add headers to the responses of the requests the engine hands to
+	// a transport (the WebSocket's 101 included); initial is true for the handshake's (Node's
+	// initial_headers and headers events). On an HTTP handshake the session's cookie is in h
+	// already. It runs on
+	// the request's goroutine; a panic in it is recovered and logged, and the request refused
+	// with 500.
+	Headers func(h http.Header, r *http.Request, initial bool)
 	// MaxHeaderBytes bounds the request line and headers of an engine request; a bigger one
 	// is refused with 431, as Node's HTTP server does past its maxHeaderSize. A session keeps
 	// its handshake request, so this is also what a session may keep of it. Default 16 KiB.

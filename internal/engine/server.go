@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hubkit/hub/transport"
@@ -19,7 +20,8 @@ type Server struct {
 	h          Handler
 	opts       Options
 	transports map[string]transport.Transport
-	track      tracker // sessions and their goroutines
+	track      tracker      // sessions and their goroutines
+	opened     atomic.Int64 // sessions not closing yet (Node's clientsCount)
 
 	mu       sync.Mutex          // guards the fields below
 	sessions map[string]*Session // open sessions by id
@@ -55,6 +57,7 @@ func NewServer(h Handler, opts *Options) *Server {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.Cookie = cookieTemplate(o.Cookie)
 	if o.Transports == nil {
 		o.Transports = []transport.Transport{transport.Polling{}, transport.SSE{}, transport.WebSocket{UpgradeTimeout: o.UpgradeTimeout}}
 	}
@@ -94,17 +97,18 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	t, ok := srv.transports[q.Get("transport")]
 	if !ok {
-		srv.refuse(w, r, http.StatusBadRequest, codeUnknownTransport, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeUnknownTransport, "", map[string]any{"transport": q.Get("transport")})
 		return
 	}
-	if !validOrigin(r.Header.Get("Origin")) {
-		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+	if origin := r.Header.Get("Origin"); !validOrigin(origin) {
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "", map[string]any{"name": "INVALID_ORIGIN", "origin": origin})
 		return
 	}
 	if origin := r.Header.Get("Origin"); origin != "" && isWebSocket(r) && !srv.allowsWebSocket(origin, r) {
 		// Browsers apply no CORS to WebSockets, and send the site's cookies: a page on any
 		// other site could open one in its visitor's name (stricter than Node, which lets it).
-		srv.refuse(w, r, http.StatusForbidden, codeForbidden, "Cross-origin WebSocket refused: list the origin in the server's CORS option")
+		const msg = "Cross-origin WebSocket refused: list the origin in the server's CORS option"
+		srv.refuse(w, r, http.StatusForbidden, codeForbidden, msg, map[string]any{"message": msg, "origin": origin})
 		return
 	}
 	if sid := q.Get("sid"); sid != "" {
@@ -112,41 +116,47 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s := srv.sessions[sid]
 		srv.mu.Unlock()
 		if s == nil {
-			srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "")
+			srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "", map[string]any{"sid": sid})
 			return
 		}
 		srv.serveSession(w, r, s, t)
 		return
 	}
 	if r.Method != http.MethodGet {
-		srv.refuse(w, r, http.StatusBadRequest, codeBadHandshake, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeBadHandshake, "", map[string]any{"method": r.Method})
 		return
 	}
 	if !t.Accepts(r) {
-		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "", map[string]any{"name": "TRANSPORT_HANDSHAKE_ERROR"})
 		return
 	}
 	if srv.opts.AllowRequest != nil {
 		if err := srv.opts.AllowRequest(r); err != nil {
-			srv.refuse(w, r, http.StatusForbidden, codeForbidden, err.Error())
+			srv.refuse(w, r, http.StatusForbidden, codeForbidden, err.Error(), map[string]any{"message": err.Error()})
 			return
 		}
 	}
 	if q.Get("EIO") != "4" {
-		srv.refuse(w, r, http.StatusBadRequest, codeUnsupported, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeUnsupported, "", map[string]any{"protocol": 3}) // Node's word for anything but 4
 		return
 	}
-	s, opened := srv.open(r, t)
+	id := newSessionID()
+	// Node sets the cookie on an HTTP handshake only: a WebSocket has no later request.
+	if !srv.headers(w, r, id, true, !t.Upgradable()) {
+		srv.refuseHooked(w, r)
+		return
+	}
+	s, opened := srv.open(r, t, id)
+	if s == nil || !opened {
+		w.Header().Del("Set-Cookie") // no such session
+	}
 	if s == nil {
-		srv.refuse(w, r, http.StatusServiceUnavailable, codeBadRequest, "server shutting down")
+		srv.refuse(w, r, http.StatusServiceUnavailable, codeBadRequest, "server shutting down", map[string]any{"name": "SERVER_SHUTTING_DOWN"})
 		return
 	}
 	if !opened { // Handler.Open panicked: the session is closed already
-		srv.refuse(w, r, http.StatusInternalServerError, codeBadRequest, "Internal server error")
+		srv.refuse(w, r, http.StatusInternalServerError, codeBadRequest, "Internal server error", map[string]any{"name": "HANDLER_PANIC"})
 		return
-	}
-	if srv.opts.Cookie != "" {
-		http.SetCookie(w, &http.Cookie{Name: srv.opts.Cookie, Value: s.id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	srv.serve(w, r, t, &binding{s: s, name: t.Name()}, s.requestDone)
 }
@@ -197,14 +207,27 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 	switch {
 	case s.state != stateOpen && !(s.drain && name == s.transport):
 		s.mu.Unlock()
-		srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeUnknownSID, "", map[string]any{"sid": s.id})
 	case name == s.transport && !t.Upgradable() && t.Accepts(r):
 		s.active++
 		s.mu.Unlock()
+		if !srv.headers(w, r, s.id, false, false) {
+			s.requestDone()
+			srv.refuseHooked(w, r)
+			return
+		}
 		srv.serve(w, r, t, &binding{s: s, name: name}, s.requestDone)
-	case name != s.transport && t.Upgradable() && !current.Upgradable() && !s.upgrading && t.Accepts(r):
+	case name != s.transport && t.Upgradable() && !current.Upgradable() && !s.upgrading && t.Accepts(r) && !srv.opts.DisableUpgrades:
 		s.upgrading = true
 		s.mu.Unlock()
+		if !srv.headers(w, r, s.id, false, false) {
+			s.mu.Lock()
+			s.upgrading = false
+			s.settled()
+			s.mu.Unlock()
+			srv.refuseHooked(w, r)
+			return
+		}
 		b := &binding{s: s, name: name, upgrading: true}
 		srv.serve(w, r, t, b, func() {
 			b.AbortUpgrade() // no-op unless Serve gave up half way
@@ -218,15 +241,19 @@ func (srv *Server) serveSession(w http.ResponseWriter, r *http.Request, s *Sessi
 		// HTTP error.
 		s.mu.Unlock()
 		if rj, ok := t.(transport.Rejecter); ok {
+			if !srv.headers(w, r, s.id, false, false) {
+				srv.refuseHooked(w, r)
+				return
+			}
 			rj.Reject(w, r)
 			return
 		}
-		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "", map[string]any{"name": "TRANSPORT_MISMATCH", "transport": name, "previousTransport": current.Name()})
 	default:
-		// Another transport than the session's without a possible upgrade, or a method the
-		// transport does not take.
+		// Another transport than the session's without a possible upgrade (or with upgrades
+		// disabled), or a method the transport does not take.
 		s.mu.Unlock()
-		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "")
+		srv.refuse(w, r, http.StatusBadRequest, codeBadRequest, "", map[string]any{"name": "TRANSPORT_MISMATCH", "transport": name, "previousTransport": current.Name()})
 	}
 }
 
@@ -259,16 +286,15 @@ func (srv *Server) settle(r *http.Request, s *Session) bool {
 
 // open creates a session for a handshake request, or returns nil when shutting down. opened
 // is false if the Handler's Open panicked (the session is then closed).
-func (srv *Server) open(r *http.Request, t transport.Transport) (s *Session, opened bool) {
-	var raw [15]byte
-	rand.Read(raw[:])
+func (srv *Server) open(r *http.Request, t transport.Transport, id string) (s *Session, opened bool) {
 	s = &Session{
-		id:        base64.RawURLEncoding.EncodeToString(raw[:]),
+		id:        id,
 		srv:       srv,
 		transport: t.Name(),
 		active:    1, // the handshake request
 	}
 	s.req = newRequest(r)
+	s.values = context.WithoutCancel(r.Context())
 	s.queue = append(s.queue, Packet{Type: Open, Data: srv.openData(s.id, t)})
 	srv.mu.Lock()
 	if srv.closing {
@@ -277,7 +303,8 @@ func (srv *Server) open(r *http.Request, t transport.Transport) (s *Session, ope
 	}
 	srv.sessions[s.id] = s
 	srv.live[s] = true
-	srv.track.add() // released by finish
+	srv.opened.Add(1) // until close
+	srv.track.add()   // released by finish
 	srv.mu.Unlock()
 	// Under recvMu: a Close racing the handshake tells the Conn only once it is there.
 	s.recvMu.Lock()
@@ -295,13 +322,20 @@ func (srv *Server) open(r *http.Request, t transport.Transport) (s *Session, ope
 	return s, opened
 }
 
+// newSessionID returns a random session id: 15 random bytes, 20 characters.
+func newSessionID() string {
+	var raw [15]byte
+	rand.Read(raw[:])
+	return base64.RawURLEncoding.EncodeToString(raw[:])
+}
+
 // openData is the open packet's JSON, fields in Node's order.
 func (srv *Server) openData(sid string, t transport.Transport) []byte {
 	b := make([]byte, 0, 128)
 	b = append(b, `{"sid":"`...)
 	b = append(b, sid...)
 	b = append(b, `","upgrades":[`...)
-	if !t.Upgradable() {
+	if !t.Upgradable() && !srv.opts.DisableUpgrades {
 		n := 0
 		for _, u := range srv.opts.Transports {
 			if u.Upgradable() && u.Name() != t.Name() {
@@ -330,9 +364,18 @@ func (srv *Server) remove(s *Session) {
 	srv.mu.Unlock()
 }
 
+// refuseHooked refuses a request whose Options.Headers panicked. What the hook had set stays
+// (the headers are not copied beforehand for the rare panic); the session's cookie goes.
+func (srv *Server) refuseHooked(w http.ResponseWriter, r *http.Request) {
+	w.Header().Del("Set-Cookie")
+	srv.refuse(w, r, http.StatusInternalServerError, codeBadRequest, "Internal server error", map[string]any{"name": "HEADERS_HOOK_PANIC"})
+}
+
 // refuse writes an Engine.IO error: JSON for HTTP requests, plain text for WebSocket handshakes
-// (as Node does). msg overrides the standard message.
-func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, status, code int, msg string) {
+// (as Node does), after telling Options.OnConnectionError with context. msg overrides the
+// standard message.
+func (srv *Server) refuse(w http.ResponseWriter, r *http.Request, status, code int, msg string, context map[string]any) {
+	srv.connectionError(r, code, context)
 	if msg == "" {
 		msg = errorMessages[code]
 	}
@@ -377,7 +420,12 @@ func validOrigin(o string) bool {
 	return true
 }
 
-// Sessions returns the number of open sessions.
+// OpenSessions returns the number of sessions not closing yet, as Node's clientsCount:
+// a session stops counting the moment it starts closing.
+func (srv *Server) OpenSessions() int { return int(srv.opened.Load()) }
+
+// Sessions returns the number of sessions in the server's table: open ones, and closing ones
+// whose final packets still wait for a poll.
 func (srv *Server) Sessions() int {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()

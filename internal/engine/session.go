@@ -34,9 +34,10 @@ const (
 type Session struct {
 	id     string
 	srv    *Server
-	req    request       // the handshake request, packed
-	done   chan struct{} // closed when the session is finished (its Context's Done); made on first use, guarded by mu
-	afters []*afterFunc  // what its Context's AfterFunc registered; guarded by mu
+	req    request         // the handshake request, packed
+	values context.Context // the handshake request's context without its cancellation: the Value of the session's Context
+	done   chan struct{}   // closed when the session is finished (its Context's Done); made on first use, guarded by mu
+	afters []*afterFunc    // what its Context's AfterFunc registered; guarded by mu
 	conn   Conn
 
 	recvMu   sync.Mutex // serialises calls into conn
@@ -74,7 +75,7 @@ func (s *Session) ID() string { return s.id }
 
 // Request returns a copy of the handshake request (method, URL with query, headers, Host,
 // RemoteAddr, TLS), made on each call from what the session keeps; its context is the
-// session's and its body is empty.
+// session's (with the handshake request's values) and its body is empty.
 func (s *Session) Request() *http.Request { return s.req.build(s.Context()) }
 
 // Transport returns the name of the transport the session currently uses.
@@ -84,7 +85,9 @@ func (s *Session) Transport() string {
 	return s.transport
 }
 
-// Context is cancelled when the session has finished closing.
+// Context is cancelled when the session has finished closing. Its values are those of the
+// handshake request's context (what the application's middleware put there), kept for the
+// session's life without the request's cancellation or deadline.
 func (s *Session) Context() context.Context { return (*sessionContext)(s) }
 
 // Send queues packets to be written in order and adjacent (a binary event's header and its
@@ -187,6 +190,7 @@ func (s *Session) close(reason Reason, cause error, final *Packet, drain bool) {
 		return
 	}
 	s.state = stateClosing
+	s.srv.opened.Add(-1)
 	s.reason, s.cause = reason, cause
 	s.stopTimers()
 	if final != nil && final.Type == Noop {
@@ -363,6 +367,17 @@ func (s *Session) deliver(p Packet) {
 	defer s.recoverPanic("Conn.Message")
 	if !s.notified && s.conn != nil {
 		s.conn.Message(p)
+	}
+}
+
+// upgraded tells the Conn (an Upgrader) that the session moved to transport name, in order
+// with its messages, never after Closed.
+func (s *Session) upgraded(name string) {
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	defer s.recoverPanic("Conn.Upgraded")
+	if u, ok := s.conn.(Upgrader); ok && !s.notified {
+		u.Upgraded(name)
 	}
 }
 

@@ -13,7 +13,15 @@ import (
 type sessionContext Session
 
 func (c *sessionContext) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (c *sessionContext) Value(any) any               { return nil }
+
+// Value looks key up in the handshake request's context. (Its cancellation is not the
+// session's: context.WithoutCancel hides it, the context package's lookups included.)
+func (c *sessionContext) Value(key any) any {
+	if c.values == nil {
+		return nil
+	}
+	return c.values.Value(key)
+}
 
 func (c *sessionContext) Done() <-chan struct{} {
 	s := (*Session)(c)

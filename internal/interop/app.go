@@ -18,15 +18,18 @@ import (
 
 // New returns the app's server, to be mounted at /socket.io/.
 func New() *hub.Server {
-	srv := hub.New(&hub.Options{
+	opts := &hub.Options{
 		Path:              "/socket.io/",
 		PingInterval:      1000 * time.Millisecond,
 		PingTimeout:       1000 * time.Millisecond,
 		ConnectTimeout:    2000 * time.Millisecond,
 		MaxHTTPBufferSize: 100000,
 		// CORS off, connection state recovery off, upgradeTimeout default.
-	})
-	a := &app{srv: srv, reasons: make(map[string]string)}
+	}
+	a := &app{reasons: make(map[string]string)}
+	a.engineHooks(opts)
+	srv := hub.New(opts)
+	a.srv = srv
 	srv.OnConnection(a.onMain)
 
 	admin := srv.Of("/admin")
@@ -95,6 +98,7 @@ type app struct {
 
 	mu      sync.Mutex
 	reasons map[string]string // disconnect reason by socket id, for "/"; guarded by mu
+	lastErr map[string]any    // the last connection error; guarded by mu
 }
 
 func echoHandlers(s *hub.Socket) {
@@ -272,6 +276,7 @@ func (a *app) onMain(s *hub.Socket) {
 		ack(reason)
 	})
 	s.On("volatile", func(args hub.Args) { s.EmitVolatile(str(args, 0), rest(args, 1)...) })
+	a.engineEvents(s)
 }
 
 // jsSort sorts JSON values as JavaScript's default Array.prototype.sort does: by their

@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"net/http"
 	"slices"
 	"time"
 
@@ -49,4 +50,15 @@ func NewCSR() *hub.Server {
 		s.On("kill-transport", func() { s.CloseConn() })
 	})
 	return srv
+}
+
+// NewAll returns the app's servers — New's at /socket.io/, NewCSR's at /csr/ and
+// NewNoUpgrade's at /noupgrade/ — and one handler serving them all.
+func NewAll() (http.Handler, []*hub.Server) {
+	servers := []*hub.Server{New(), NewCSR(), NewNoUpgrade()}
+	var h http.Handler
+	for _, srv := range slices.Backward(servers) {
+		h = srv.Handler(h)
+	}
+	return h, servers
 }

@@ -123,15 +123,14 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // and returns its base URL. The server closes when the test ends.
 func startHub(t *testing.T) string {
 	t.Helper()
-	srv, csr := interop.New(), interop.NewCSR()
-	ts := httptest.NewServer(srv.Handler(csr.Handler(nil)))
+	h, servers := interop.NewAll()
+	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
 		// Close hub first: it releases parked polls, which ts.Close would wait for.
-		if err := srv.Close(); err != nil {
-			t.Errorf("hub Close: %v", err)
-		}
-		if err := csr.Close(); err != nil {
-			t.Errorf("hub Close (/csr/): %v", err)
+		for i, srv := range servers {
+			if err := srv.Close(); err != nil {
+				t.Errorf("hub Close (server %d): %v", i, err)
+			}
 		}
 		ts.Close()
 	})

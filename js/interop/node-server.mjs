@@ -20,7 +20,20 @@ const io = new Server(httpServer, {
   connectTimeout: 2000,
   maxHttpBufferSize: 100000,
   serveClient: false,
+  cookie: { name: "interop-sid", sameSite: "strict", maxAge: 3600 }, // APP.md "Engine hooks"
   // CORS off, connection state recovery off, upgradeTimeout default: Node's defaults.
+});
+
+// Engine hooks (APP.md "Engine hooks").
+let lastConnectionError = null;
+io.engine.on("connection_error", (e) => {
+  lastConnectionError = { code: e.code, message: e.message, context: e.context ?? null };
+});
+io.engine.on("initial_headers", (headers) => {
+  headers["x-interop-initial"] = "1";
+});
+io.engine.on("headers", (headers) => {
+  headers["x-interop"] = "1";
 });
 
 // reasons[socket.id] = reason, for every disconnect seen on "/".
@@ -92,6 +105,10 @@ io.on("connection", (socket) => {
   socket.on("flaky", (n, ack) => ++flakyCalls >= n && ack(flakyCalls));
   socket.on("get-reason", (id, ack) => ack(reasons.get(id) ?? null));
   socket.on("volatile", (event, ...args) => socket.volatile.emit(event, ...args));
+  socket.on("last-connection-error", (ack) => ack(lastConnectionError));
+  if (socket.handshake.query["notify-upgrade"] !== undefined) {
+    socket.conn.on("upgrade", (transport) => socket.emit("upgraded", transport.name));
+  }
 });
 
 const admin = io.of("/admin");
@@ -121,6 +138,7 @@ const csr = new Server(httpServer, {
   maxHttpBufferSize: 100000,
   serveClient: false,
   connectionStateRecovery: { maxDisconnectionDuration: 1500 },
+  destroyUpgrade: false, // or it would end the WebSockets of the other server's path
 });
 csr.use((socket, next) => {
   socket.data.mw = (socket.data.mw ?? 0) + 1;
@@ -176,11 +194,27 @@ listeners.on("connection", (socket) => {
   socket.emit("hello", 1);
 });
 
+// A second server on the same HTTP server, without upgrades (APP.md "Server /noupgrade/").
+// destroyUpgrade: false, or it would end the first server's WebSockets (not its path).
+const noUpgrade = new Server(httpServer, {
+  path: "/noupgrade/",
+  pingInterval: 1000,
+  pingTimeout: 1000,
+  serveClient: false,
+  allowUpgrades: false,
+  destroyUpgrade: false,
+});
+noUpgrade.on("connection", (socket) => {
+  socket.emit("welcome", { transport: socket.conn.transport.name });
+  socket.on("clients-count", (ack) => ack(noUpgrade.engine.clientsCount));
+});
+
 let stopping = false;
 function stop() {
   if (stopping) return;
   stopping = true;
   csr.close();
+  noUpgrade.close();
   io.close(() => process.exit(0));
   // io.close waits for open HTTP connections; don't let a stuck one keep us alive.
   setTimeout(() => process.exit(0), 2000).unref();

@@ -5,6 +5,7 @@
 //   node js/interop/run.mjs                               # against Node, in one command
 //   SERVER_URL=http://127.0.0.1:3000 node --test js/interop/
 
+import http from "node:http";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { io, Manager } from "socket.io-client";
@@ -998,8 +999,144 @@ describe("listeners", () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------
-// Load
+// Engine hooks (APP.md "Engine hooks" and "Server /noupgrade/")
+
+// pollingHandshake opens an Engine.IO session by hand on path; it resolves with the
+// response and the open packet.
+async function pollingHandshake(path = "/socket.io/") {
+  const res = await fetch(`${URL}${path}?EIO=4&transport=polling`);
+  const body = await res.text();
+  assert.equal(body[0], "0", `open packet: ${body}`);
+  return { res, open: JSON.parse(body.slice(1)) };
+}
+
+// closeSession ends a session opened by hand.
+async function closeSession(sid, path = "/socket.io/") {
+  await fetch(`${URL}${path}?EIO=4&transport=polling&sid=${sid}`, { method: "POST", body: "1" });
+}
+
+// webSocketHandshake sends a WebSocket handshake to path and resolves with the 101's headers;
+// the connection is then dropped.
+function webSocketHandshake(path) {
+  const u = new globalThis.URL(URL);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: u.hostname,
+      port: u.port,
+      path,
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve(res.headers);
+    });
+    req.on("response", (res) => reject(new Error(`WebSocket handshake answered ${res.statusCode}`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// cookieParts splits a Set-Cookie line into its name=value and its attributes, sorted and
+// lower-cased (servers write them in different orders).
+function cookieParts(line) {
+  const [pair, ...attrs] = line.split(";").map((s) => s.trim());
+  return { pair, attrs: attrs.map((a) => a.toLowerCase()).sort() };
+}
+
+describe("engine hooks", () => {
+  test("cookie: set on the polling handshake with the app's attributes, not on later requests nor a WebSocket's 101", async () => {
+    const { res, open } = await pollingHandshake();
+    const cookies = res.headers.getSetCookie();
+    assert.equal(cookies.length, 1, `Set-Cookie: ${cookies}`);
+    assert.deepEqual(cookieParts(cookies[0]), {
+      pair: `interop-sid=${open.sid}`,
+      attrs: ["httponly", "max-age=3600", "path=/", "samesite=strict"],
+    });
+    const post = await fetch(`${URL}/socket.io/?EIO=4&transport=polling&sid=${open.sid}`, { method: "POST", body: "1" });
+    assert.equal(await post.text(), "ok");
+    assert.deepEqual(post.headers.getSetCookie(), []);
+    const ws = await webSocketHandshake("/socket.io/?EIO=4&transport=websocket");
+    assert.equal(ws["set-cookie"], undefined);
+  });
+
+  test("initial_headers and headers: the handshake gets both, later responses headers only, a WebSocket's 101 both", async () => {
+    const { res, open } = await pollingHandshake();
+    assert.equal(res.headers.get("x-interop-initial"), "1");
+    assert.equal(res.headers.get("x-interop"), "1");
+    const post = await fetch(`${URL}/socket.io/?EIO=4&transport=polling&sid=${open.sid}`, { method: "POST", body: "40" });
+    assert.equal(await post.text(), "ok");
+    assert.equal(post.headers.get("x-interop-initial"), null);
+    assert.equal(post.headers.get("x-interop"), "1");
+    const poll = await fetch(`${URL}/socket.io/?EIO=4&transport=polling&sid=${open.sid}`);
+    assert.match(await poll.text(), /^40/);
+    assert.equal(poll.headers.get("x-interop-initial"), null);
+    assert.equal(poll.headers.get("x-interop"), "1");
+    await closeSession(open.sid);
+    const refused = await fetch(`${URL}/socket.io/?EIO=4&transport=polling&sid=unknown`);
+    await refused.text();
+    assert.equal(refused.headers.get("x-interop"), null, "an error response has no hook headers");
+    const ws = await webSocketHandshake("/socket.io/?EIO=4&transport=websocket");
+    assert.equal(ws["x-interop-initial"], "1");
+    assert.equal(ws["x-interop"], "1");
+  });
+
+  test("connection_error: the app sees the code, message and context of refused requests", async (t) => {
+    const clients = new Clients(t);
+    const { socket } = await clients.open({ transports: ["websocket"] });
+    const cases = [
+      ["EIO=4&transport=bogus", "GET", { code: 0, message: "Transport unknown", context: { transport: "bogus" } }],
+      ["EIO=4&transport=polling&sid=no-such-sid", "GET", { code: 1, message: "Session ID unknown", context: { sid: "no-such-sid" } }],
+      ["EIO=4&transport=polling", "POST", { code: 2, message: "Bad handshake method", context: { method: "POST" } }],
+      ["EIO=3&transport=polling", "GET", { code: 5, message: "Unsupported protocol version", context: { protocol: 3 } }],
+    ];
+    for (const [query, method, want] of cases) {
+      const res = await fetch(`${URL}/socket.io/?${query}`, { method });
+      assert.equal(res.status, 400, query);
+      await res.text();
+      assert.deepEqual(await ack(socket, "last-connection-error"), [want], query);
+    }
+  });
+
+  test("upgrade event: the app tells the client its new transport", async (t) => {
+    const clients = new Clients(t);
+    const socket = clients.socket({ query: { "notify-upgrade": "1" } });
+    const [transport] = await waitFor(socket, "upgraded");
+    assert.equal(transport, "websocket");
+    assert.equal(socket.io.engine.transport.name, "websocket");
+  });
+
+  test("allowUpgrades false (/noupgrade/): no upgrade advertised, the client stays on polling; clientsCount", async (t) => {
+    const { open } = await pollingHandshake("/noupgrade/");
+    assert.deepEqual(open.upgrades, []);
+    await closeSession(open.sid, "/noupgrade/");
+    const clients = new Clients(t);
+    const opts = { path: "/noupgrade/" };
+    const a = clients.socket(opts);
+    const [welcome] = await waitFor(a, "welcome");
+    assert.deepEqual(welcome, { transport: "polling" });
+    const b = clients.socket(opts);
+    await waitFor(b, "welcome");
+    // Sessions of earlier tests on this server may still be closing: wait for the count.
+    const count = async (want) => {
+      const deadline = Date.now() + WAIT;
+      for (;;) {
+        const [n] = await ack(a, "clients-count");
+        if (n === want) return;
+        if (Date.now() > deadline) assert.equal(n, want, "clientsCount");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    await count(2);
+    b.close();
+    await count(1);
+    assert.equal(a.io.engine.transport.name, "polling");
+  });
+});
 
 // ---------------------------------------------------------------------------------------
 // Connection state recovery: the /csr/ server (APP.md)
@@ -1092,6 +1229,9 @@ describe("connection state recovery", () => {
     assert.notEqual(w.id, id);
   });
 });
+
+// ---------------------------------------------------------------------------------------
+// Load
 
 describe("many clients", () => {
   test("200 clients connect and each gets a to-all broadcast exactly once", async (t) => {

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -83,6 +84,6 @@ func run(ctx context.Context, addr, redisAddr string, listening func(net.Addr)) 
 		Adapter: redis.NewAdapter(rdb, nil),
 		// The Engine.IO session id in a cookie, for a load balancer that routes by cookie:
 		// every request of a polling or SSE session must reach the process that owns it.
-		Cookie: "io",
+		Cookie: &http.Cookie{Name: "io"},
 	}, listening)
 }

@@ -31,9 +31,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv, csr := interop.New(), interop.NewCSR()
+	h, servers := interop.NewAll()
 	httpSrv := &http.Server{
-		Handler:           srv.Handler(csr.Handler(nil)),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
@@ -58,11 +58,13 @@ func main() {
 
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	srv.Shutdown(shutdownCtx)
-	csr.Shutdown(shutdownCtx)
+	for _, srv := range servers {
+		srv.Shutdown(shutdownCtx)
+	}
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		log.Print(err)
 	}
-	srv.Close()
-	csr.Close()
+	for _, srv := range servers {
+		srv.Close()
+	}
 }
