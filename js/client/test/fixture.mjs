@@ -89,6 +89,7 @@ export async function startNodeServer() {
     maxHttpBufferSize: 100000,
     serveClient: false,
     connectionStateRecovery: { maxDisconnectionDuration: 1500 },
+    destroyUpgrade: false, // or it would end the WebSockets of the other server's path
   });
   csr.on("connection", (socket) => {
     if (!socket.recovered) socket.join("csr-room");
