@@ -65,6 +65,9 @@
 //	socket.broadcast.emit("ev")                   s.Broadcast().Emit("ev")
 //	socket.disconnect(close)                      s.Disconnect(close)
 //	socket.conn.close()                           s.CloseConn()
+//	socket.conn.transport.name                    s.Transport()
+//	socket.conn.on("upgrade", (t) => …)           s.OnUpgrade(func(transport string) {…})
+//	socket.request (+ the app's middleware)       s.Request(); its context's values: s.Context().Value(k)
 //	io.emit("ev"), nsp.emit("ev")                 srv.Emit("ev"), ns.Emit("ev")
 //	io.to("r1").to("r2").except("r3").emit("ev")  srv.To("r1", "r2").Except("r3").Emit("ev")
 //	io.volatile.emit, io.local.emit               srv.Volatile().Emit, srv.Local().Emit
@@ -78,6 +81,11 @@
 //	socket.recovered                              s.Recovered()
 //	io.close()                                    srv.Shutdown(ctx) (graceful) or srv.Close()
 //	new Server({ adapter: createAdapter(…) })     hub.Options{Adapter: func(ns *hub.Namespace) hub.Adapter {…}}
+//	new Server({ cookie: {name, …} })             hub.Options{Cookie: &http.Cookie{Name: …}} (HttpOnly always)
+//	new Server({ allowUpgrades: false })          hub.Options{DisableUpgrades: true}
+//	io.engine.on("connection_error", (e) => …)    hub.Options{OnConnectionError: func(e *hub.ConnectionError) {…}}
+//	io.engine.on("initial_headers" / "headers")   hub.Options{InitialHeaders: fn, Headers: fn} (fn(h http.Header, r *http.Request))
+//	io.engine.clientsCount                        srv.ClientsCount()
 //
 // # Concurrency
 //
@@ -163,6 +171,11 @@
 // recovering socket ran its middleware (with RunMiddlewares; Node loses those), and
 // delivers each exactly once however broadcasts race the reconnection.
 //
+// Engine: with DisableUpgrades, an upgrade request is refused with 400 (Node only stops
+// advertising upgrades, and still upgrades a client that tries); the session cookie is
+// always HttpOnly (an http.Cookie cannot say "unset"); the headers hooks' headers also go
+// on a 400 the transport itself writes (an overlapping poll).
+//
 // Listeners: a panicking packet middleware ([Socket.Use]) refuses only that event (in Node
 // a throwing middleware ends the connection); a refusal nobody listens for ([Socket.OnError])
 // goes to Options.OnError or the log, where Node's unhandled "error" event would throw.
@@ -174,6 +187,6 @@
 // # Not covered yet
 //
 // Compared with the Node server: the Engine.IO v3 protocol (allowEIO3), compression flags,
-// and the msgpack parser. Connection state recovery works with the default adapter; the
+// the msgpack parser, the engine's "upgrading" event and its middleware (io.engine.use). Connection state recovery works with the default adapter; the
 // Redis pub/sub adapter does not recover sessions, as in Node.
 package hub
