@@ -309,16 +309,26 @@ func (c *client) connectTimeout() {
 // disconnectAll disconnects every socket of the client, telling the client, then closes
 // the connection (Node's Client._disconnect).
 func (c *client) disconnectAll() {
+	for _, s := range c.connected() {
+		s.close(ReasonServerNamespaceDisconnect, true)
+	}
+	c.forceClose()
+}
+
+// connected returns the client's connected sockets.
+func (c *client) connected() []*Socket {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.socketList()
+}
+
+// socketList returns the client's connected sockets in a new slice; c.mu must be held.
+func (c *client) socketList() []*Socket {
 	socks := make([]*Socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
 		socks = append(socks, s)
 	}
-	c.mu.Unlock()
-	for _, s := range socks {
-		s.close(ReasonServerNamespaceDisconnect, true)
-	}
-	c.forceClose()
+	return socks
 }
 
 // forceClose closes the session from the server side; the sockets still connected
@@ -338,10 +348,7 @@ func (c *client) Closed(reason engine.Reason, err error) {
 	}
 	c.closed = true
 	r := string(reason)
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := c.socketList()
 	clear(c.sockets)
 	for _, s := range c.pending { // let middleware in progress see the end
 		if s != nil {

@@ -5,9 +5,10 @@ package hub
 // socket.conn.on("upgrade")). The connection is shared by the client's sockets in every
 // namespace: each socket connected at the time has its fns run. A connection upgrades once
 // at most, and usually within moments of its first socket's connection: a socket that
-// connects later is not told (its Transport says where it is). It runs on the socket's handler goroutine, like
-// the event handlers, after the events that came on the old transport and before those that
-// come on the new one; a panic in it is recovered and logged.
+// connects later is not told (its Transport says where it is). fn runs on the socket's
+// handler goroutine, like the event handlers, after the events that came on the old
+// transport and before those that come on the new one; a panic in it is recovered and
+// logged.
 func (s *Socket) OnUpgrade(fn func(transport string)) {
 	s.mu.Lock()
 	s.onUpgrade = append(s.onUpgrade, fn)
@@ -29,13 +30,7 @@ func (s *Socket) upgraded(name string) {
 // events.
 func (c *client) Upgraded(name string) {
 	c.push(0, func() {
-		c.mu.Lock()
-		socks := make([]*Socket, 0, len(c.sockets))
-		for _, s := range c.sockets {
-			socks = append(socks, s)
-		}
-		c.mu.Unlock()
-		for _, s := range socks {
+		for _, s := range c.connected() {
 			s.upgraded(name)
 		}
 	}, true)
