@@ -21,10 +21,11 @@ type ConnectionStateRecovery struct {
 	// (Node's skipMiddlewares: false). Default: a recovered socket skips it (Node's
 	// skipMiddlewares: true), as it passed it when it first connected.
 	RunMiddlewares bool
-	// MaxLogBytes bounds the memory, per namespace, of the events kept for recovering
-	// sockets; past it the oldest go first, and a client whose last event has gone gets a
-	// new session, as after MaxDisconnectionDuration. Default 64 MiB. (Node keeps every
-	// event for MaxDisconnectionDuration, however many.)
+	// MaxLogBytes bounds the memory, per namespace, of what recovery keeps: the events sent
+	// and the state of the sockets that may come back. Past it the oldest go first, events
+	// or sockets, and a client whose last event or state has gone gets a new session, as
+	// after MaxDisconnectionDuration. Default 64 MiB. (Node keeps everything for
+	// MaxDisconnectionDuration, however much.)
 	MaxLogBytes int
 }
 
@@ -84,9 +85,9 @@ type recoveryLog struct {
 	mu       sync.Mutex
 	first    uint64     // sequence number of entries[0]; guarded by mu
 	entries  []logEntry // guarded by mu
-	bytes    int        // what entries hold; guarded by mu
+	bytes    int        // what entries and sessions hold; guarded by mu
 	sessions map[string]persisted
-	order    []pidTime // sessions in the order persisted, for expiry
+	order    []pidTime // sessions in the order persisted, for expiry (some overwritten since)
 }
 
 type logEntry struct {
@@ -100,6 +101,7 @@ type logEntry struct {
 type persisted struct {
 	state *SessionState
 	at    time.Time
+	size  int
 }
 
 type pidTime struct {
@@ -107,8 +109,12 @@ type pidTime struct {
 	at  time.Time
 }
 
-// logEntryOverhead is what an entry costs besides its payload and attachments.
-const logEntryOverhead = 160
+// logEntryOverhead is what an entry costs besides its payload and attachments; a session
+// costs sessionOverhead besides its ids and rooms (its Data is the app's, not counted).
+const (
+	logEntryOverhead = 160
+	sessionOverhead  = 200
+)
 
 func newRecoveryLog(o *ConnectionStateRecovery) *recoveryLog {
 	return &recoveryLog{maxAge: o.MaxDisconnectionDuration, maxBytes: o.MaxLogBytes, sessions: make(map[string]persisted)}
@@ -185,42 +191,63 @@ func appendArg(data json.RawMessage, s string) json.RawMessage {
 	return append(out, '"', ']')
 }
 
-// expire drops the entries older than maxAge, and the oldest past maxBytes, and the
-// sessions persisted longer than maxAge ago. l.mu must be held.
+// expire drops the entries and sessions older than maxAge, then, while they hold more than
+// maxBytes, the oldest of either kind. l.mu must be held.
 func (l *recoveryLog) expire(now time.Time) {
 	threshold := now.Add(-l.maxAge)
-	n := 0
-	for n < len(l.entries) && (l.entries[n].at.Before(threshold) || l.bytes > l.maxBytes) {
-		l.bytes -= l.entries[n].size
-		l.entries[n] = logEntry{}
-		n++
-	}
-	if n > 0 {
-		l.first += uint64(n)
-		l.entries = l.entries[n:]
-		if cap(l.entries) > 64 && len(l.entries) < cap(l.entries)/4 {
-			l.entries = slices.Clone(l.entries)
+	n, m := 0, 0 // entries and sessions (in order) dropped
+	for n < len(l.entries) || m < len(l.order) {
+		event := n < len(l.entries) && (m == len(l.order) || !l.order[m].at.Before(l.entries[n].at))
+		var at time.Time
+		if event {
+			at = l.entries[n].at
+		} else {
+			at = l.order[m].at
 		}
-	}
-	m := 0
-	for m < len(l.order) && l.order[m].at.Before(threshold) {
-		if s, ok := l.sessions[l.order[m].pid]; ok && s.at == l.order[m].at {
+		if !at.Before(threshold) && l.bytes <= l.maxBytes {
+			break
+		}
+		if event {
+			l.bytes -= l.entries[n].size
+			l.entries[n] = logEntry{}
+			n++
+			continue
+		}
+		if s, ok := l.sessions[l.order[m].pid]; ok && s.at == l.order[m].at { // not overwritten since
+			l.bytes -= s.size
 			delete(l.sessions, l.order[m].pid)
 		}
+		l.order[m] = pidTime{}
 		m++
 	}
-	if m > 0 {
-		l.order = slices.Clone(l.order[m:])
+	l.first += uint64(n)
+	l.entries = shrink(l.entries[n:])
+	l.order = shrink(l.order[m:])
+}
+
+// shrink returns list, in a smaller array once it uses a quarter of its own.
+func shrink[T any](list []T) []T {
+	if cap(list) > 64 && len(list) < cap(list)/4 {
+		return slices.Clone(list)
 	}
+	return list
 }
 
 func (l *recoveryLog) persist(st *SessionState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	l.expire(now)
-	l.sessions[st.PID] = persisted{state: st, at: now}
+	if old, ok := l.sessions[st.PID]; ok {
+		l.bytes -= old.size
+	}
+	size := sessionOverhead + len(st.SID) + len(st.PID)
+	for _, r := range st.Rooms {
+		size += len(r) + 16
+	}
+	l.sessions[st.PID] = persisted{state: st, at: now, size: size}
 	l.order = append(l.order, pidTime{st.PID, now})
+	l.bytes += size
+	l.expire(now)
 }
 
 // restore returns the session persisted under pid with the events after offset that went

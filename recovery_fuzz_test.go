@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,9 +135,20 @@ func TestRecoveryLogMemoryBound(t *testing.T) {
 		t.Errorf("log of %d entries, %d bytes, capacity %d; want at most %d bytes", n, bytes, capacity, max)
 	}
 
-	for i := range 1000 {
-		l.persist(&SessionState{SID: "s", PID: "p" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Now().String()})
+	for i := range 10000 { // 2 MB of sessions through the 64 KiB budget: the oldest go
+		l.persist(&SessionState{SID: "s", PID: "p" + strconv.Itoa(i), Rooms: []string{"s"}})
 	}
+	l.mu.Lock()
+	if len(l.sessions) > max/sessionOverhead || l.bytes > max+sessionOverhead+64 || len(l.entries) != 0 {
+		t.Errorf("%d sessions and %d entries in %d bytes; want the newest sessions in at most %d bytes", len(l.sessions), len(l.entries), l.bytes, max)
+	}
+	if _, ok := l.sessions["p9999"]; !ok {
+		t.Errorf("the newest session went")
+	}
+	if cap(l.order) > 4*len(l.order)+64 {
+		t.Errorf("order: capacity %d for %d sessions", cap(l.order), len(l.order))
+	}
+	l.mu.Unlock()
 	l.mu.Lock()
 	old := time.Now().Add(-2 * l.maxAge)
 	for i := range l.order {
