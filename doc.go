@@ -136,7 +136,8 @@
 //   - Handlers not keeping up: the handler queue (see Concurrency). A client not reading:
 //     Options.MaxQueuedBytes (4 MiB).
 //   - With connection state recovery, the events kept for clients that may come back:
-//     ConnectionStateRecovery.MaxLogBytes per namespace (64 MiB) and MaxDisconnectionDuration.
+//     ConnectionStateRecovery.MaxLogBytes per namespace (64 MiB), with the state of the
+//     disconnected sockets, and MaxDisconnectionDuration.
 //
 // docs/hostile-inputs.md and docs/websocket-cases.md list the hostile inputs the tests send
 // to hub and to the Node server side by side, with both answers.
@@ -158,8 +159,9 @@
 //     carrying it arrives (Node waits for the whole message). Only Sec-WebSocket-Version 13
 //     is accepted; others get 426 (Node also takes version 8).
 //   - Connection state recovery keeps at most ConnectionStateRecovery.MaxLogBytes of events
-//     per namespace (Node keeps every event of the last MaxDisconnectionDuration); a client
-//     whose last event is gone gets a new session, as after the window. A session is
+//     and disconnected sockets' state per namespace (Node keeps all of the last
+//     MaxDisconnectionDuration); a client whose last event or state is gone gets a new
+//     session, as after the window. A session is
 //     recovered only while no socket of the namespace holds its id: a pid presented twice
 //     never makes two sockets with one id (Node restores it twice).
 //
@@ -187,6 +189,7 @@
 // # Not covered yet
 //
 // Compared with the Node server: the Engine.IO v3 protocol (allowEIO3), compression flags,
-// the msgpack parser, the engine's "upgrading" event and its middleware (io.engine.use). Connection state recovery works with the default adapter; the
+// the msgpack parser, the engine's "upgrading" event and its middleware (io.engine.use),
+// and, of a socket's EventEmitter methods, prependListener and listenerCount. Connection state recovery works with the default adapter; the
 // Redis pub/sub adapter does not recover sessions, as in Node.
 package hub
