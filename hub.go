@@ -56,6 +56,25 @@ func (srv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv.engine.ServeHTTP(w, r)
 }
 
+// Handler returns a handler that serves the server's path (Options.Path, by prefix) and
+// passes every other request to next (a 404 when next is nil). Use it to put Socket.IO in
+// front of an application's router:
+//
+//	http.ListenAndServe(":8080", srv.Handler(mux))
+func (srv *Server) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, srv.opts.Path) {
+			srv.ServeHTTP(w, r)
+			return
+		}
+		if next == nil {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // isClientJS reports whether name, a request path relative to the server's path, names a
 // client bundle file: socket.io*.js or socket.io*.js.map (socket.io.min.js,
 // socket.io.esm.min.js, versioned names…).
@@ -254,7 +273,7 @@ type engineHandler Server
 
 // Open starts the Socket.IO client of a new Engine.IO session.
 func (h *engineHandler) Open(sess *engine.Session) engine.Conn {
-	return newClient((*Server)(h), sess)
+	return newConn((*Server)(h), sess)
 }
 
 // tracker counts running goroutines and lets Shutdown wait for them. Unlike a

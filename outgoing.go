@@ -118,8 +118,8 @@ func (s *Socket) notifyOutgoing(e *outgoingEvent) {
 	if e == nil {
 		return
 	}
-	if !s.client.push(e.size, func() { s.runOutgoing(e) }, false) {
-		s.client.overflow()
+	if !s.conn.push(e.size, func() { s.runOutgoing(e) }, false) {
+		s.conn.overflow()
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"sync"
@@ -50,7 +49,7 @@ const (
 type Socket struct {
 	id            string
 	ns            *Namespace
-	client        *client
+	conn          *conn
 	handshake     Handshake // Time, Issued and Auth set at creation; the rest by Handshake()
 	handshakeOnce sync.Once
 	ctx           socketContext
@@ -73,11 +72,11 @@ type Socket struct {
 	recovered bool   // the socket recovered a previous one's state; set before connecting
 }
 
-func newSocket(ns *Namespace, c *client, auth json.RawMessage) *Socket {
+func newSocket(ns *Namespace, c *conn, auth json.RawMessage) *Socket {
 	s := &Socket{
 		id:        newSocketID(),
 		ns:        ns,
-		client:    c,
+		conn:      c,
 		handshake: Handshake{Auth: auth},
 	}
 	now := time.Now()
@@ -93,25 +92,6 @@ func newSocketID() string {
 	return base64.URLEncoding.EncodeToString(b[:])
 }
 
-// fillHandshake completes h from the session's handshake request: on first use, not for
-// every socket that connects (most never look). The headers are the request's, shared.
-func fillHandshake(h *Handshake, r *http.Request) {
-	if r == nil {
-		return
-	}
-	h.Headers = r.Header
-	if r.URL != nil {
-		h.URL = r.URL.RequestURI()
-		h.Query = r.URL.Query()
-	}
-	h.Secure = r.TLS != nil
-	h.XDomain = r.Header.Get("Origin") != ""
-	h.Address = r.RemoteAddr
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		h.Address = host
-	}
-}
-
 // ID returns the socket's id, which is also the name of the room only it is in.
 func (s *Socket) ID() string { return s.id }
 
@@ -120,7 +100,7 @@ func (s *Socket) Namespace() *Namespace { return s.ns }
 
 // Handshake returns how the socket connected. The result is shared: do not modify it.
 func (s *Socket) Handshake() *Handshake {
-	s.handshakeOnce.Do(func() { fillHandshake(&s.handshake, s.client.sess.Request()) })
+	s.handshakeOnce.Do(func() { fillHandshake(&s.handshake, s.conn.sess.Request()) })
 	return &s.handshake
 }
 
@@ -130,11 +110,11 @@ func (s *Socket) Handshake() *Handshake {
 // session's: done when the connection has closed, with the values of the handshake request's
 // context — what the application's net/http middleware put there (the user, a trace span) —
 // for as long as the connection lives.
-func (s *Socket) Request() *http.Request { return s.client.sess.Request() }
+func (s *Socket) Request() *http.Request { return s.conn.sess.Request() }
 
 // Transport returns the name of the transport the client uses now: "polling",
 // "websocket" or "sse".
-func (s *Socket) Transport() string { return s.client.sess.Transport() }
+func (s *Socket) Transport() string { return s.conn.sess.Transport() }
 
 // Context returns a context cancelled when the socket disconnects (or the server closes);
 // its cause then wraps [ErrDisconnected] and names the reason. It carries the values of the
@@ -292,7 +272,7 @@ func (s *Socket) Broadcast() BroadcastOperator {
 // DISCONNECT packet: what is already queued is flushed, then the transport closes. The client
 // sees "transport close" and reconnects by itself, unlike after [Socket.Disconnect]; every
 // socket of the client, in every namespace, disconnects with [ReasonForcedClose].
-func (s *Socket) CloseConn() { s.client.forceClose() }
+func (s *Socket) CloseConn() { s.conn.forceClose() }
 
 // Disconnect disconnects the socket (Node's socket.disconnect): the client is told, and the
 // disconnect handlers run with "server namespace disconnect". With close set, every socket
@@ -303,7 +283,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	if close {
-		s.client.disconnectAll()
+		s.conn.disconnectAll()
 		return
 	}
 	s.close(ReasonServerNamespaceDisconnect, true)
@@ -342,10 +322,10 @@ func (s *Socket) write(pkts []engine.Packet, volatile bool) error {
 		return s.disconnectedError()
 	}
 	if volatile {
-		s.client.sess.SendVolatile(pkts...)
+		s.conn.sess.SendVolatile(pkts...)
 		return nil
 	}
-	if err := s.client.sess.Send(pkts...); err != nil {
+	if err := s.conn.sess.Send(pkts...); err != nil {
 		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
 	return nil
@@ -426,7 +406,7 @@ func (s *Socket) reportError(event string, err error) {
 // handler goroutine. With connection state recovery on, it first restores the state of the
 // previous socket the client names, if it can.
 func (s *Socket) connect() {
-	c := s.client
+	c := s.conn
 	var (
 		refusal error
 		st      *SessionState
@@ -499,7 +479,7 @@ func (s *Socket) connectReply() json.RawMessage {
 // no socket holds its id now; else a fresh pid. It returns the state restored, or nil.
 func (s *Socket) restore() *SessionState {
 	if pid, off, ok := recoveryAuth(s.handshake.Auth); ok {
-		st, err := s.ns.adapter.RestoreSession(s.client.sess.Context(), pid, off)
+		st, err := s.ns.adapter.RestoreSession(s.conn.sess.Context(), pid, off)
 		if err != nil {
 			s.ns.srv.opts.Logger.Warn("hub: restoring a session for connection state recovery", "namespace", s.ns.name, "err", err)
 		}
@@ -552,11 +532,11 @@ func (s *Socket) close(reason string, notify bool) bool {
 	s.acks = nil
 	s.mu.Unlock()
 	s.ctx.end(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
-	s.client.detach(s)
+	s.conn.detach(s)
 	if notify {
-		s.client.sendPacket(&Packet{Type: PacketDisconnect, Namespace: s.ns.name, ID: NoAckID})
+		s.conn.sendPacket(&Packet{Type: PacketDisconnect, Namespace: s.ns.name, ID: NoAckID})
 	}
-	s.client.push(0, func() { s.finishClose(reason) }, true)
+	s.conn.push(0, func() { s.finishClose(reason) }, true)
 	return true
 }
 

@@ -28,7 +28,7 @@ func (s *Socket) upgraded(name string) {
 // Upgraded is told by the engine that the session moved to transport name (engine.Upgrader):
 // the connected sockets' upgrade handlers run on the handler goroutine, in order with the
 // events.
-func (c *client) Upgraded(name string) {
+func (c *conn) Upgraded(name string) {
 	c.push(0, func() {
 		for _, s := range c.connected() {
 			s.upgraded(name)

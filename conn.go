@@ -14,10 +14,10 @@ import (
 	"github.com/hubkit/hub/internal/parser"
 )
 
-// client is the Socket.IO side of one Engine.IO session (Node's Client): it decodes the
-// session's packets, routes them to the session's sockets, one per namespace, and runs
+// conn is the Socket.IO side of one client's Engine.IO session (Node's Client): it decodes
+// the session's packets, routes them to the session's sockets, one per namespace, and runs
 // their handlers on one goroutine at a time, in arrival order, off the read path.
-type client struct {
+type conn struct {
 	srv       *Server
 	sess      *engine.Session
 	dec       parser.Decoder // used on the read path only
@@ -54,8 +54,8 @@ func maxQueued(maxBuffer int64) int {
 	return max(int(maxBuffer)*(2+parser.DefaultMaxAttachments), 1<<16)
 }
 
-func newClient(srv *Server, sess *engine.Session) *client {
-	c := &client{
+func newConn(srv *Server, sess *engine.Session) *conn {
+	c := &conn{
 		srv:       srv,
 		sess:      sess,
 		maxQueued: maxQueued(srv.opts.MaxHTTPBufferSize),
@@ -67,7 +67,7 @@ func newClient(srv *Server, sess *engine.Session) *client {
 
 // Message handles one message of the session; it runs on the engine's read path and never
 // blocks.
-func (c *client) Message(p engine.Packet) {
+func (c *conn) Message(p engine.Packet) {
 	defer func() {
 		if r := recover(); r != nil { // never let bad input take the process down
 			c.srv.opts.Logger.Error("hub: panic decoding a packet", "panic", r, "stack", string(debug.Stack()))
@@ -95,7 +95,7 @@ func (c *client) Message(p engine.Packet) {
 // badPacket closes the session for a packet that does not decode; the sockets disconnect
 // with "forced close", as in Node. A packet over one of the parser's limits is logged at
 // Warn, naming the limit: a client met it, which no well-behaved one does.
-func (c *client) badPacket(err error) {
+func (c *conn) badPacket(err error) {
 	var lim *parser.LimitError
 	if errors.As(err, &lim) {
 		c.srv.opts.Logger.Warn("hub: packet over a limit; closing the connection", "limit", lim.Limit, "max", lim.Max, "remote", c.sess.Request().RemoteAddr)
@@ -106,7 +106,7 @@ func (c *client) badPacket(err error) {
 }
 
 // route acts on a decoded packet, following Node's Client.ondecoded.
-func (c *client) route(pkt *parser.Packet) {
+func (c *conn) route(pkt *parser.Packet) {
 	nsp := pkt.Namespace
 	switch pkt.Type {
 	case parser.Connect:
@@ -205,7 +205,7 @@ func eventName(raw json.RawMessage) (string, bool) {
 }
 
 // connect handles a CONNECT for namespace name; it runs on the handler goroutine.
-func (c *client) connect(name string, auth json.RawMessage) {
+func (c *conn) connect(name string, auth json.RawMessage) {
 	ns := c.srv.lookup(name, auth)
 	if ns == nil {
 		c.connectDone(name)
@@ -216,7 +216,7 @@ func (c *client) connect(name string, auth json.RawMessage) {
 }
 
 // begin records s as the socket a pending CONNECT made; false if the session has closed.
-func (c *client) begin(s *Socket) bool {
+func (c *conn) begin(s *Socket) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -231,7 +231,7 @@ func (c *client) begin(s *Socket) bool {
 
 // attach registers s, whose middleware accepted it, as the client's socket of its
 // namespace and marks it connected; false if the session has closed meanwhile.
-func (c *client) attach(s *Socket) bool {
+func (c *conn) attach(s *Socket) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -249,7 +249,7 @@ func (c *client) attach(s *Socket) bool {
 }
 
 // connectDone ends a CONNECT that did not connect a socket.
-func (c *client) connectDone(name string) {
+func (c *conn) connectDone(name string) {
 	c.mu.Lock()
 	c.donePending(name)
 	c.mu.Unlock()
@@ -257,7 +257,7 @@ func (c *client) connectDone(name string) {
 
 // donePending ends the CONNECT of namespace name; the map goes once empty (it is only
 // needed while a CONNECT is handled). c.mu must be held.
-func (c *client) donePending(name string) {
+func (c *conn) donePending(name string) {
 	delete(c.pending, name)
 	if len(c.pending) == 0 {
 		c.pending = nil
@@ -265,7 +265,7 @@ func (c *client) donePending(name string) {
 }
 
 // detach forgets s, which has disconnected: the client may connect to its namespace again.
-func (c *client) detach(s *Socket) {
+func (c *conn) detach(s *Socket) {
 	c.mu.Lock()
 	if c.sockets[s.ns.name] == s {
 		delete(c.sockets, s.ns.name)
@@ -274,7 +274,7 @@ func (c *client) detach(s *Socket) {
 }
 
 // sendPacket encodes p and queues it on the session; a closed session drops it.
-func (c *client) sendPacket(p *Packet) {
+func (c *conn) sendPacket(p *Packet) {
 	pkts, err := encodePacket(p)
 	if err != nil {
 		c.srv.opts.Logger.Error("hub: encoding a packet", "err", err)
@@ -285,19 +285,19 @@ func (c *client) sendPacket(p *Packet) {
 
 // invalidState closes the connection of a client that broke the namespace rules (a second
 // CONNECT, a packet for a namespace it has not joined, a CONNECT_ERROR), as Node does.
-func (c *client) invalidState() {
+func (c *conn) invalidState() {
 	c.srv.opts.Logger.Debug("hub: invalid state; closing the connection")
 	c.forceClose()
 }
 
 // overflow closes the connection of a client whose handler queue is full: it sends faster
 // than its handlers run.
-func (c *client) overflow() {
+func (c *conn) overflow() {
 	c.srv.opts.Logger.Warn("hub: handler queue full; closing the connection", "limit", c.maxQueued)
 	c.forceClose()
 }
 
-func (c *client) connectTimeout() {
+func (c *conn) connectTimeout() {
 	c.mu.Lock()
 	expired := !c.joined && !c.closed
 	c.mu.Unlock()
@@ -308,7 +308,7 @@ func (c *client) connectTimeout() {
 
 // disconnectAll disconnects every socket of the client, telling the client, then closes
 // the connection (Node's Client._disconnect).
-func (c *client) disconnectAll() {
+func (c *conn) disconnectAll() {
 	for _, s := range c.connected() {
 		s.close(ReasonServerNamespaceDisconnect, true)
 	}
@@ -316,14 +316,14 @@ func (c *client) disconnectAll() {
 }
 
 // connected returns the client's connected sockets.
-func (c *client) connected() []*Socket {
+func (c *conn) connected() []*Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.socketList()
 }
 
 // socketList returns the client's connected sockets in a new slice; c.mu must be held.
-func (c *client) socketList() []*Socket {
+func (c *conn) socketList() []*Socket {
 	socks := make([]*Socket, 0, len(c.sockets))
 	for _, s := range c.sockets {
 		socks = append(socks, s)
@@ -334,13 +334,13 @@ func (c *client) socketList() []*Socket {
 // forceClose closes the session from the server side; the sockets still connected
 // disconnect with "forced close". (Node's Client.close names "forced server close" too, but
 // the engine's "forced close" reaches the sockets first.)
-func (c *client) forceClose() {
+func (c *conn) forceClose() {
 	c.sess.Close(engine.ReasonForcedClose)
 }
 
 // Closed disconnects the client's sockets; the engine calls it once, when the session has
 // closed.
-func (c *client) Closed(reason engine.Reason, err error) {
+func (c *conn) Closed(reason engine.Reason, err error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -366,11 +366,11 @@ func (c *client) Closed(reason engine.Reason, err error) {
 
 // Settle calls done on the handler goroutine, after the jobs queued so far: the engine then
 // knows that the messages it delivered are handled (engine.Settler).
-func (c *client) Settle(done func()) { c.push(0, done, true) }
+func (c *conn) Settle(done func()) { c.push(0, done, true) }
 
 // push queues fn on the client's handler goroutine, starting one if none runs. Unless
 // force is set, it refuses (returning false) when the queue would exceed its bound.
-func (c *client) push(size int, fn func(), force bool) bool {
+func (c *conn) push(size int, fn func(), force bool) bool {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if !force && c.queued > 0 && c.queued+size > c.maxQueued {
@@ -388,7 +388,7 @@ func (c *client) push(size int, fn func(), force bool) bool {
 
 // drain runs the queued jobs, then exits: a client has a handler goroutine only while it
 // has work.
-func (c *client) drain() {
+func (c *conn) drain() {
 	defer c.srv.workers.done()
 	for {
 		c.qmu.Lock()
@@ -410,7 +410,7 @@ func (c *client) drain() {
 // runJob runs one job. The user's handlers and middleware are recovered one by one (the
 // event or the socket is refused); a panic reaching here came from hub or an adapter and may
 // have left the client half way (a CONNECT never answered): its connection is closed.
-func (c *client) runJob(fn func()) {
+func (c *conn) runJob(fn func()) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.srv.opts.Logger.Error("hub: panic on the handler goroutine; closing the connection", "panic", r, "stack", string(debug.Stack()))
