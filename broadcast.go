@@ -75,6 +75,9 @@ func (b BroadcastOperator) options() BroadcastOptions {
 // bytes are queued for every recipient; Emit never waits for a client. With an adapter
 // spanning several servers, the sockets of every server are reached.
 func (b BroadcastOperator) Emit(event string, args ...any) error {
+	if err := b.ns.open(); err != nil {
+		return err
+	}
 	p, err := newEventPacket(b.ns.name, event, args)
 	if err != nil {
 		return err
@@ -93,6 +96,9 @@ func (b BroadcastOperator) Emit(event string, args ...any) error {
 // arguments the client gave its callback, except for clients on other servers (first
 // argument only, as in Node).
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	if err := b.ns.open(); err != nil {
+		return nil, err
+	}
 	p, err := newEventPacket(b.ns.name, event, args)
 	if err != nil {
 		return nil, err
@@ -224,6 +230,9 @@ func (c *ackCollector) result() []Args {
 // FetchSockets describes the selected sockets, on every server (Node's fetchSockets). It
 // blocks while an adapter spanning several servers asks them, until ctx is done.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	if err := b.ns.open(); err != nil {
+		return nil, err
+	}
 	infos, err := b.ns.adapter.FetchSockets(ctx, b.options())
 	if err != nil {
 		return nil, err
@@ -237,17 +246,26 @@ func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, e
 
 // SocketsJoin makes the selected sockets join rooms (Node's socketsJoin).
 func (b BroadcastOperator) SocketsJoin(rooms ...string) error {
+	if err := b.ns.open(); err != nil {
+		return err
+	}
 	return b.ns.adapter.AddSockets(b.options(), rooms)
 }
 
 // SocketsLeave makes the selected sockets leave rooms (Node's socketsLeave).
 func (b BroadcastOperator) SocketsLeave(rooms ...string) error {
+	if err := b.ns.open(); err != nil {
+		return err
+	}
 	return b.ns.adapter.DelSockets(b.options(), rooms)
 }
 
 // DisconnectSockets disconnects the selected sockets (Node's disconnectSockets), closing
 // their clients' connections when close is set.
 func (b BroadcastOperator) DisconnectSockets(close bool) error {
+	if err := b.ns.open(); err != nil {
+		return err
+	}
 	return b.ns.adapter.DisconnectSockets(b.options(), close)
 }
 

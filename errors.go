@@ -21,7 +21,10 @@ var (
 	// ErrParentNamespace is returned by operations a dynamic parent namespace cannot do
 	// (FetchSockets), as in the Node server.
 	ErrParentNamespace = errors.New("hub: not supported on a dynamic parent namespace")
-	// ErrServerClosed is returned by operations on a server after Shutdown or Close.
+	// ErrServerClosed is returned by the operations of a namespace — emits, broadcasts,
+	// FetchSockets, SocketsJoin…, ServerSideEmit — once Shutdown or Close has closed its
+	// adapter. (Handlers running during Shutdown, such as disconnect handlers, may still
+	// broadcast: to the other servers of a cluster, say.)
 	ErrServerClosed = errors.New("hub: server closed")
 )
 

@@ -98,7 +98,7 @@ func (srv *Server) ClientJSVersionedPath() string {
 // Shutdown returns ctx.Err() by the deadline, without waiting for their goroutines; call
 // Close to wait for them.
 func (srv *Server) Shutdown(ctx context.Context) error {
-	srv.closed.Store(true)
+	srv.close()
 	err := srv.engine.Shutdown(ctx)
 	if werr := srv.workers.wait(ctx); werr != nil && err == nil {
 		err = werr
@@ -110,11 +110,19 @@ func (srv *Server) Shutdown(ctx context.Context) error {
 // Close closes every client at once ("server shutting down"), cutting short the requests in
 // progress, and returns once the engine's goroutines and the handlers have returned. Handlers should watch their socket's Context.
 func (srv *Server) Close() error {
-	srv.closed.Store(true)
+	srv.close()
 	srv.cancel()
 	err := srv.engine.Close()
 	srv.workers.wait(context.Background())
 	return errors.Join(err, srv.closeAdapters())
+}
+
+// close marks the server closed: Of makes no more namespaces (addNamespace checks it under
+// srv.mu, so closeAdapters sees every namespace made before).
+func (srv *Server) close() {
+	srv.mu.Lock()
+	srv.closed.Store(true)
+	srv.mu.Unlock()
 }
 
 func (srv *Server) closeAdapters() error {
@@ -135,7 +143,9 @@ func (srv *Server) closeAdapters() error {
 }
 
 // Of returns the namespace called name, creating it (and its adapter) if needed. A name
-// without a leading slash gets one. It never returns a dynamic parent namespace.
+// without a leading slash gets one. It never returns a dynamic parent namespace. After
+// Shutdown or Close it creates no namespace and no adapter: a namespace it had not made
+// before comes back detached, and its operations return [ErrServerClosed].
 func (srv *Server) Of(name string) *Namespace {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
@@ -153,8 +163,16 @@ func (srv *Server) Of(name string) *Namespace {
 // goroutine did first.
 func (srv *Server) addNamespace(name string, parent *Namespace) *Namespace {
 	ns := newNamespace(srv, name, parent)
+	if srv.closed.Load() { // no adapter of a closed server: its factory may dial a cluster
+		return ns.detach()
+	}
 	ns.adapter = srv.opts.Adapter(ns) // outside the lock: the factory may call back
 	srv.mu.Lock()
+	if srv.closed.Load() { // closed meanwhile: Close may have closed the adapters already
+		srv.mu.Unlock()
+		ns.adapter.Close()
+		return ns.detach()
+	}
 	if old := srv.nsps[name]; old != nil {
 		if parent != nil {
 			old.acquire()

@@ -160,6 +160,22 @@ func (ns *Namespace) connectedSocket(id string) *Socket {
 	return s
 }
 
+// detach makes ns a namespace of a closed server, kept nowhere, with an adapter that needs
+// no closing; its operations return ErrServerClosed (see open).
+func (ns *Namespace) detach() *Namespace {
+	ns.adapter = NewMemoryAdapter(ns)
+	ns.adapterClosed.Store(true)
+	return ns
+}
+
+// open returns ErrServerClosed once the server's Shutdown or Close has closed ns's adapter.
+func (ns *Namespace) open() error {
+	if ns.adapterClosed.Load() && ns.srv.closed.Load() {
+		return ErrServerClosed
+	}
+	return nil
+}
+
 // claim reserves id for s, a recovering socket, unless a socket of the namespace holds it
 // (connected, connecting or not gone yet): two sockets never share an id.
 func (ns *Namespace) claim(id string, s *Socket) bool {

@@ -90,6 +90,9 @@ func TestRoomsAndBroadcast(t *testing.T) {
 	b.Leave("r1")
 	success(t, srv.To("r1").Emit("e", 10))
 	expectOnly(t, srv, p, `42["e",10]`, 0)
+	a.Join("x", "y", "z")
+	a.Leave("x", "z") // as many as Join takes
+	equal(t, "rooms after leaving two", a.Rooms(), sortedRooms(a.ID(), "r1", "y"))
 	other.quiet(0) // nothing reached /other
 }
 

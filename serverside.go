@@ -15,6 +15,9 @@ import (
 // [Namespace.OnServerSideEmitWithAck] handlers receive it. With the in-memory adapter there
 // is no other server and nothing happens.
 func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	if err := ns.open(); err != nil {
+		return err
+	}
 	p, err := newEventPacket(ns.name, event, args)
 	if err != nil {
 		return err
@@ -31,6 +34,9 @@ func (ns *Namespace) ServerSideEmit(ctx context.Context, event string, args ...a
 // error. With the in-memory adapter there is no other server: it returns no answers at once.
 // On a dynamic parent namespace it fails with [ErrParentNamespace].
 func (ns *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	if err := ns.open(); err != nil {
+		return nil, err
+	}
 	p, err := newEventPacket(ns.name, event, args)
 	if err != nil {
 		return nil, err

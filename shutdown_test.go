@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,5 +34,51 @@ func TestShutdownFlushesEveryTransport(t *testing.T) {
 			cancel()
 			ts.Close()
 		}
+	}
+}
+
+// After Close, a namespace's operations return ErrServerClosed, and Of makes no adapter:
+// an adapter factory may dial a cluster, which nothing would close again.
+func TestClosedServer(t *testing.T) {
+	t.Parallel()
+	var made atomic.Int32
+	srv := hub.New(&hub.Options{Adapter: func(ns *hub.Namespace) hub.Adapter {
+		made.Add(1)
+		return hub.NewMemoryAdapter(ns)
+	}})
+	existing := srv.Of("/before")
+	during := make(chan error, 1)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.OnDisconnect(func(string) { during <- srv.Emit("bye") }) // runs during Shutdown
+	})
+	ts := hubtest.NewServer(srv, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := ts.Dial(ctx, "/", nil)
+	success(t, err)
+	defer c.Close()
+	success(t, srv.Shutdown(ctx))
+	success(t, recv(t, during))
+	ts.Close()
+	before := made.Load()
+
+	detached := srv.Of("/after")
+	equal(t, "adapters made after Close", made.Load(), before)
+	for _, ns := range []*hub.Namespace{srv.Of("/"), existing, detached} {
+		errorIs(t, ns.Emit("e"), hub.ErrServerClosed)
+		errorIs(t, ns.To("r").Emit("e"), hub.ErrServerClosed)
+		_, err := ns.EmitWithAck(ctx, "e")
+		errorIs(t, err, hub.ErrServerClosed)
+		_, err = ns.FetchSockets(ctx)
+		errorIs(t, err, hub.ErrServerClosed)
+		errorIs(t, ns.SocketsJoin("r"), hub.ErrServerClosed)
+		errorIs(t, ns.SocketsLeave("r"), hub.ErrServerClosed)
+		errorIs(t, ns.DisconnectSockets(true), hub.ErrServerClosed)
+		errorIs(t, ns.ServerSideEmit(ctx, "e"), hub.ErrServerClosed)
+		_, err = ns.ServerSideEmitWithAck(ctx, "e")
+		errorIs(t, err, hub.ErrServerClosed)
+	}
+	if srv.Of("/after") == srv.Of("/") {
+		t.Error("a detached namespace is the main one")
 	}
 }

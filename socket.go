@@ -245,8 +245,12 @@ func (s *Socket) leaveAll() {
 	s.ns.adapter.DelAll(s.id)
 }
 
-// Leave removes the socket from room.
-func (s *Socket) Leave(room string) { s.ns.adapter.Del(s.id, room) }
+// Leave removes the socket from rooms (Node's socket.leave, one room at a time there).
+func (s *Socket) Leave(rooms ...string) {
+	for _, room := range rooms {
+		s.ns.adapter.Del(s.id, room)
+	}
+}
 
 // Rooms returns the rooms the socket is in, its own id room included.
 func (s *Socket) Rooms() []string { return s.ns.adapter.SocketRooms(s.id) }
