@@ -18,8 +18,8 @@ import (
 	"github.com/hubkit/hub"
 )
 
-// This file holds the hostile-input tests of what one packet may cost (issue 10, items 3, 8
-// and 9): invalid UTF-8, argument floods, deep nesting and binary attachments.
+// This file holds the hostile-input tests of what one packet may cost: invalid UTF-8,
+// argument floods, deep nesting and binary attachments.
 
 // pollClient is a raw Engine.IO polling client: it POSTs bodies and GETs what is queued.
 type pollClient struct {
@@ -140,7 +140,7 @@ func heapPeak() (stop func() uint64) {
 
 // 20 clients each sending 3 events of 400,000 small arguments (800 KB each, under
 // maxPayload) once took the server from 10 MB to 1.29 GB and disconnected well-behaved
-// clients (issue 10, item 8). Now each such event is refused as soon as its arguments pass
+// clients. Now each such event is refused as soon as its arguments pass
 // parser.MaxArgs, its sender is disconnected as with a packet that does not decode, with a
 // Warn naming the limit, and the others are served.
 func TestArgumentFloodIsBounded(t *testing.T) {
@@ -202,7 +202,7 @@ func TestArgumentFloodIsBounded(t *testing.T) {
 // Node's limit is per Engine.IO message (maxHttpBufferSize), so a packet with 5 attachments
 // of 990 KB each is accepted with the default 1 MB, and so are several of them while the
 // application is busy with the first; hub once closed the session, its handler queue being
-// bounded at twice maxHttpBufferSize (issue 10, item 9).
+// bounded at twice maxHttpBufferSize.
 func TestBinaryPacketsOfManyLargeAttachments(t *testing.T) {
 	t.Parallel()
 	srv, url := newServer(t, nil)

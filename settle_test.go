@@ -15,7 +15,7 @@ import (
 )
 
 // When an event and a bad frame arrive in one read, the event's handler runs and what it
-// emits is written before the close frame, as on the Node server (issue 10, item 4): hub
+// emits is written before the close frame, as on the Node server: hub
 // runs handlers off the read path, and the connection waits for them.
 func TestReplyBeforeBadFrame(t *testing.T) {
 	t.Parallel()

@@ -11,10 +11,10 @@ import (
 
 // request is what a session keeps of its handshake request, for Session.Request: the
 // method, URI, protocol, host, remote address, TLS state and headers, with the headers packed
-// into one string. A parsed http.Request with its header map, URL and strings costs about
-// 1.1 KB per connection, held for the whole session (10,000 idle connections: 11 MB) though
-// most applications never read it; this costs about a third of that. Request rebuilds an
-// http.Request from it on each call.
+// into one string: a parsed http.Request with its header map, URL and strings would be held
+// for the whole session, though most applications never read it, at about three times the
+// memory (BENCHMARKS.md has the figures). Request rebuilds an http.Request from it on each
+// call.
 type request struct {
 	method, uri, proto, host, remoteAddr string
 	tls                                  *tls.ConnectionState

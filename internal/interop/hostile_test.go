@@ -28,7 +28,7 @@ var update = flag.Bool("update", false, "rewrite docs/hostile-inputs.md from the
 // hostileRow is one hostile input.
 type hostileRow struct {
 	name string   // the subtest: TestHostile/<name>
-	from string   // where it comes from: an item of issue 10, a section of protocol.md
+	from string   // where it comes from: the hardening, a section of protocol.md
 	req  string   // the request, for readers
 	node string   // Node's answer, as this table observes it
 	hub  string   // hub's deliberately stricter answer; empty when hub answers as Node does

@@ -81,10 +81,10 @@ type wsCase struct {
 	hubDiffers string
 	wantHub    outcome
 	// isolate runs the hub side against a hub of its own in a child process: the case
-	// crashed the whole process once (issue 10, item 1), and a crash must fail the row,
+	// crashed the whole process once (a length overflow), and a crash must fail the row,
 	// not the test binary.
 	isolate bool
-	// item is the issue 10 finding the row covers, if any.
+	// item is the number of the hardening finding the row covers, if any (the doc's "item").
 	item int
 }
 

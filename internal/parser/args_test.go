@@ -177,7 +177,7 @@ type badMarshaler struct{}
 func (badMarshaler) MarshalJSON() ([]byte, error) { return []byte("\"m\xff\""), nil }
 
 // What hub writes goes out in WebSocket text frames and polling bodies: it is valid UTF-8,
-// whatever the Go values hold (issue 10, item 3).
+// whatever the Go values hold.
 func TestAppendArgsWritesValidUTF8(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

@@ -26,7 +26,7 @@ func limitIs(t *testing.T, name string, err error, limit string) {
 	}
 }
 
-// The hostile-case table of what one received packet may cost (issue 10, item 8): every row
+// The hostile-case table of what one received packet may cost: every row
 // is refused with a *LimitError before it costs more than the limit; the row below each limit
 // passes.
 func TestLimits(t *testing.T) {

@@ -44,7 +44,7 @@ func TestToValidUTF8(t *testing.T) {
 }
 
 // A polling body is decoded as UTF-8 with replacement, as Node reads it: the packets handed
-// on never hold invalid UTF-8 (issue 10, item 3).
+// on never hold invalid UTF-8.
 func TestDecodePayloadReplacesInvalidUTF8(t *testing.T) {
 	pkts, err := packet.DecodePayload([]byte("42[\"chat message\",\"a\xff\xfe\"]\x1e4\xe2\x82\x1ebAQIDBA=="))
 	if err != nil || len(pkts) != 3 {
