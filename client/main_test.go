@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/client"
+	"github.com/hubkit/hub/internal/leakcheck"
 	"github.com/hubkit/hub/internal/testenv"
 )
 
@@ -51,6 +52,7 @@ func run(m *testing.M) int {
 		// patience).
 		return m.Run()
 	}
+	snap := leakcheck.Take() // before the servers, whose goroutines are stopped before the check
 	// Without Node and the pinned packages the tests run against hub alone, unless they are
 	// required (make test): see testenv.
 	node, err := startNode()
@@ -72,7 +74,7 @@ func run(m *testing.M) int {
 	node.stop()
 	stopHubServers()
 	if code == 0 {
-		if leaked := waitGoroutines(5 * time.Second); leaked != "" {
+		if leaked := snap.Leaked(5 * time.Second); leaked != "" {
 			fmt.Fprintf(os.Stderr, "client tests: goroutines left behind:\n%s\n", leaked)
 			return 1
 		}
@@ -155,8 +157,10 @@ func (n *nodeServer) stop() {
 	}
 }
 
-// waitGoroutines waits for the goroutines of the client package (and the HTTP and WebSocket
-// connections it made) to exit, and describes those still running after d.
+// waitGoroutines waits up to d for the goroutines of the client package, and of the
+// connections it may have opened, to exit; it returns the stacks of those still running.
+// (Found by name, unlike the final check of TestMain: the servers' goroutines run beside
+// them.)
 func waitGoroutines(d time.Duration) string {
 	deadline := time.Now().Add(d)
 	for {
