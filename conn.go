@@ -347,7 +347,7 @@ func (c *conn) Closed(reason engine.Reason, err error) {
 		return
 	}
 	c.closed = true
-	r := string(reason)
+	r := DisconnectReason(reason)
 	socks := c.socketList()
 	clear(c.sockets)
 	for _, s := range c.pending { // let middleware in progress see the end

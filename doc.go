@@ -108,7 +108,7 @@
 //
 // # Disconnect reasons
 //
-// OnDisconnect receives the Node server's reason strings (the Reason constants):
+// OnDisconnect receives a [DisconnectReason], the Node server's words (the Reason constants):
 // "client namespace disconnect", "server namespace disconnect", "transport close",
 // "transport error", "ping timeout", "parse error", "forced close", "server shutting down".
 //

@@ -46,7 +46,7 @@ func TestRequestContextValues(t *testing.T) {
 				s.On("whoami", func(ack hub.Ack) {
 					ack(s.Context().Value(userKey{}), s.Request().Context().Value(userKey{}), s.Context().Err() != nil)
 				})
-				s.OnDisconnect(func(string) { gone <- s })
+				s.OnDisconnect(func(hub.DisconnectReason) { gone <- s })
 			})
 			ts := hubtest.NewServer(srv, authenticate(srv.Handler(nil)))
 			defer ts.Close()

@@ -22,7 +22,7 @@ func ExampleConnectionStateRecovery() {
 			s.Join("news")
 		}
 		s.On("drop", func() { s.CloseConn() }) // as a network failure would
-		s.OnDisconnect(func(reason string) {
+		s.OnDisconnect(func(reason hub.DisconnectReason) {
 			srv.To("news").Emit("news", "sent while the client was away")
 		})
 	})

@@ -86,8 +86,8 @@ func Example_chat02Connecting() {
 	events := make(chan string, 2)
 	srv.OnConnection(func(s *hub.Socket) {
 		events <- "a user connected"
-		s.OnDisconnect(func(reason string) {
-			events <- "user disconnected: " + reason
+		s.OnDisconnect(func(reason hub.DisconnectReason) {
+			events <- "user disconnected: " + string(reason)
 		})
 	})
 	ts := hubtest.NewServer(srv, nil)
@@ -483,9 +483,9 @@ func Example_chat10Typing() {
 // their handlers to return.
 func Example_chat11Shutdown() {
 	srv := hub.New(nil)
-	reasons := make(chan string, 1)
+	reasons := make(chan hub.DisconnectReason, 1)
 	srv.OnConnection(func(s *hub.Socket) {
-		s.OnDisconnect(func(reason string) { reasons <- reason })
+		s.OnDisconnect(func(reason hub.DisconnectReason) { reasons <- reason })
 	})
 	ts := hubtest.NewServer(srv, nil)
 	defer ts.Close()

@@ -80,7 +80,7 @@ func TestJoinRacingDisconnectLeavesNoRoom(t *testing.T) {
 	sockets := make(chan *hub.Socket, 1)
 	gone := make(chan struct{}, 1)
 	srv.OnConnection(func(s *hub.Socket) {
-		s.OnDisconnect(func(string) { gone <- struct{}{} })
+		s.OnDisconnect(func(hub.DisconnectReason) { gone <- struct{}{} })
 		sockets <- s
 	})
 	adapter := srv.Of("/").Adapter()

@@ -63,7 +63,7 @@ type SessionState struct {
 
 // recoverable reports whether a socket disconnected for reason may recover its state: the
 // connection was lost or cut, not ended on purpose (Node's RECOVERABLE_DISCONNECT_REASONS).
-func recoverable(reason string) bool {
+func recoverable(reason DisconnectReason) bool {
 	switch reason {
 	case ReasonTransportError, ReasonTransportClose, ReasonForcedClose, ReasonPingTimeout, ReasonServerShuttingDown:
 		return true

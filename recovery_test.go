@@ -20,14 +20,14 @@ type csrServer struct {
 	srv         *hub.Server
 	url         string
 	sockets     chan *hub.Socket
-	reasons     chan string
+	reasons     chan hub.DisconnectReason
 	middlewares atomic.Int32
 }
 
 func newCSRServer(t *testing.T, csr hub.ConnectionStateRecovery) *csrServer {
 	t.Helper()
 	srv, url := newServer(t, &hub.Options{ConnectionStateRecovery: &csr})
-	cs := &csrServer{srv: srv, url: url, sockets: make(chan *hub.Socket, 16), reasons: make(chan string, 16)}
+	cs := &csrServer{srv: srv, url: url, sockets: make(chan *hub.Socket, 16), reasons: make(chan hub.DisconnectReason, 16)}
 	var n atomic.Int32
 	srv.Use(func(s *hub.Socket) error {
 		cs.middlewares.Add(1)
@@ -41,7 +41,7 @@ func newCSRServer(t *testing.T, csr hub.ConnectionStateRecovery) *csrServer {
 			s.Join("room1")
 			s.SetData("d-" + strconv.Itoa(int(n.Add(1))))
 		}
-		s.OnDisconnect(func(reason string) { cs.reasons <- reason })
+		s.OnDisconnect(func(reason hub.DisconnectReason) { cs.reasons <- reason })
 		cs.sockets <- s
 	})
 	return cs
@@ -364,10 +364,10 @@ func TestRecoveryCatchesUp(t *testing.T) {
 		}
 		return nil
 	})
-	sockets, gone := make(chan *hub.Socket, 2), make(chan string, 2)
+	sockets, gone := make(chan *hub.Socket, 2), make(chan hub.DisconnectReason, 2)
 	srv.OnConnection(func(s *hub.Socket) {
 		s.Join("r")
-		s.OnDisconnect(func(r string) { gone <- r })
+		s.OnDisconnect(func(r hub.DisconnectReason) { gone <- r })
 		sockets <- s
 	})
 	c := dial(t, url, "")

@@ -107,7 +107,7 @@ func TestServerWideOperations(t *testing.T) {
 	sockets := make(chan *hub.Socket, 1)
 	reasons := make(chan string, 3)
 	srv.OnConnection(func(s *hub.Socket) {
-		s.OnDisconnect(func(r string) { reasons <- s.ID() + " " + r })
+		s.OnDisconnect(func(r hub.DisconnectReason) { reasons <- s.ID() + " " + string(r) })
 		sockets <- s
 	})
 	p := connectPeers(t, url, sockets, 3)

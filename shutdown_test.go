@@ -49,7 +49,7 @@ func TestClosedServer(t *testing.T) {
 	existing := srv.Of("/before")
 	during := make(chan error, 1)
 	srv.OnConnection(func(s *hub.Socket) {
-		s.OnDisconnect(func(string) { during <- srv.Emit("bye") }) // runs during Shutdown
+		s.OnDisconnect(func(hub.DisconnectReason) { during <- srv.Emit("bye") }) // runs during Shutdown
 	})
 	ts := hubtest.NewServer(srv, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

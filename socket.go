@@ -16,16 +16,20 @@ import (
 	"github.com/hubkit/hub/internal/engine"
 )
 
-// The disconnect reasons given to OnDisconnect and OnDisconnecting: the Node server's words.
+// DisconnectReason says why a socket disconnected: one of the Reason constants, the Node
+// server's words, which OnDisconnecting and OnDisconnect receive.
+type DisconnectReason string
+
+// The disconnect reasons.
 const (
-	ReasonClientNamespaceDisconnect = "client namespace disconnect" // the client disconnected the socket
-	ReasonServerNamespaceDisconnect = "server namespace disconnect" // Socket.Disconnect
-	ReasonTransportClose            = "transport close"             // the client closed the connection
-	ReasonTransportError            = "transport error"             // the connection failed
-	ReasonPingTimeout               = "ping timeout"                // the client stopped answering pings
-	ReasonParseError                = "parse error"                 // the client sent an undecodable Engine.IO packet
-	ReasonForcedClose               = "forced close"                // the server closed the connection: a bad or out-of-place packet, Disconnect(true)…
-	ReasonServerShuttingDown        = "server shutting down"        // Server.Shutdown or Server.Close
+	ReasonClientNamespaceDisconnect DisconnectReason = "client namespace disconnect" // the client disconnected the socket
+	ReasonServerNamespaceDisconnect DisconnectReason = "server namespace disconnect" // Socket.Disconnect
+	ReasonTransportClose            DisconnectReason = "transport close"             // the client closed the connection
+	ReasonTransportError            DisconnectReason = "transport error"             // the connection failed
+	ReasonPingTimeout               DisconnectReason = "ping timeout"                // the client stopped answering pings
+	ReasonParseError                DisconnectReason = "parse error"                 // the client sent an undecodable Engine.IO packet
+	ReasonForcedClose               DisconnectReason = "forced close"                // the server closed the connection: a bad or out-of-place packet, Disconnect(true)…
+	ReasonServerShuttingDown        DisconnectReason = "server shutting down"        // Server.Shutdown or Server.Close
 )
 
 // socket states
@@ -62,8 +66,8 @@ type Socket struct {
 	middleware      []packetMiddleware
 	onError         []errorListener
 	outgoing        atomic.Pointer[[]anyListener] // nil when none; written with mu held
-	onDisconnecting []func(reason string)
-	onDisconnect    []func(reason string)
+	onDisconnecting []func(reason DisconnectReason)
+	onDisconnect    []func(reason DisconnectReason)
 	onUpgrade       []func(transport string) // see upgrade.go
 	acks            map[int64]func(Args)     // pending acknowledgements by id; guarded by mu
 	data            any
@@ -149,7 +153,7 @@ func (s *Socket) SetData(v any) {
 
 // OnDisconnecting registers fn to run when the socket disconnects, while it is still in
 // its rooms. reason is one of the Reason constants.
-func (s *Socket) OnDisconnecting(fn func(reason string)) {
+func (s *Socket) OnDisconnecting(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnecting = append(s.onDisconnecting, fn)
 	s.mu.Unlock()
@@ -158,7 +162,7 @@ func (s *Socket) OnDisconnecting(fn func(reason string)) {
 // OnDisconnect registers fn to run once the socket has disconnected and left its rooms.
 // reason is one of the Reason constants. Events that arrived before the disconnect have
 // been handled by then.
-func (s *Socket) OnDisconnect(fn func(reason string)) {
+func (s *Socket) OnDisconnect(fn func(reason DisconnectReason)) {
 	s.mu.Lock()
 	s.onDisconnect = append(s.onDisconnect, fn)
 	s.mu.Unlock()
@@ -528,7 +532,7 @@ func (s *Socket) runMiddleware(mw func(*Socket) error) (err error) {
 // close disconnects a connected socket for reason: it stops sending, fails pending
 // acknowledgements, tells the client when notify is set, and queues the disconnect
 // handlers. It reports whether the socket was connected.
-func (s *Socket) close(reason string, notify bool) bool {
+func (s *Socket) close(reason DisconnectReason, notify bool) bool {
 	if !s.state.CompareAndSwap(stateConnected, stateClosing) {
 		return false
 	}
@@ -546,7 +550,7 @@ func (s *Socket) close(reason string, notify bool) bool {
 
 // finishClose runs the disconnect handlers and removes the socket; it runs on the handler
 // goroutine, after the events that arrived before the disconnect.
-func (s *Socket) finishClose(reason string) {
+func (s *Socket) finishClose(reason DisconnectReason) {
 	s.mu.Lock()
 	fns := s.onDisconnecting
 	s.mu.Unlock()

@@ -18,19 +18,19 @@ func reasonServer(t *testing.T, opts *hub.Options) (*hub.Server, string, chan *h
 	reasons := make(chan string, 4)
 	onConn := func(s *hub.Socket) {
 		s.Join("room")
-		s.OnDisconnecting(func(r string) {
+		s.OnDisconnecting(func(r hub.DisconnectReason) {
 			if !strings.Contains(strings.Join(s.Rooms(), ","), "room") {
 				t.Errorf("disconnecting: rooms %v lack %q", s.Rooms(), "room")
 			}
 		})
-		s.OnDisconnect(func(r string) {
+		s.OnDisconnect(func(r hub.DisconnectReason) {
 			if len(s.Rooms()) != 0 {
 				t.Errorf("disconnect: still in rooms %v", s.Rooms())
 			}
 			if s.Connected() {
 				t.Errorf("disconnect: still connected")
 			}
-			reasons <- s.Namespace().Name() + " " + r
+			reasons <- s.Namespace().Name() + " " + string(r)
 		})
 		sockets <- s
 	}
@@ -109,7 +109,7 @@ func TestCloseConn(t *testing.T) {
 	}
 	for range 2 {
 		_, reason, _ := strings.Cut(recv(t, reasons), " ")
-		equal(t, "reason", reason, hub.ReasonForcedClose)
+		equal(t, "reason", hub.DisconnectReason(reason), hub.ReasonForcedClose)
 	}
 	errorIs(t, s.Emit("x"), hub.ErrDisconnected)
 }
@@ -242,7 +242,7 @@ func TestEventsBeforeDisconnectAreHandled(t *testing.T) {
 	order := make(chan string, 8)
 	srv.OnConnection(func(s *hub.Socket) {
 		s.On("a", func(n int) { order <- "a" })
-		s.OnDisconnect(func(r string) { order <- r })
+		s.OnDisconnect(func(r hub.DisconnectReason) { order <- string(r) })
 	})
 	c := dial(t, url, "")
 	c.connect("/", "")
@@ -273,7 +273,7 @@ func TestSlowHandlersDisconnectAFloodingClient(t *testing.T) {
 			<-release
 		})
 		s.On("fill", func(string) {})
-		s.OnDisconnect(func(r string) { reasons <- r })
+		s.OnDisconnect(func(r hub.DisconnectReason) { reasons <- string(r) })
 	})
 	c := dial(t, url, "")
 	c.connect("/", "")

@@ -111,7 +111,7 @@ func startHub(csr *hub.ConnectionStateRecovery) *hubApp {
 	var reasons sync.Map
 
 	common := func(s *hub.Socket) {
-		s.OnDisconnect(func(reason string) { reasons.Store(s.ID(), reason) })
+		s.OnDisconnect(func(reason hub.DisconnectReason) { reasons.Store(s.ID(), reason) })
 		s.On("echo", func(args hub.Args) { s.Emit("echo", args.Values()...) })
 		s.On("ack-me", func(args hub.Args, ack hub.Ack) { ack(args.Values()...) })
 		s.On("server-ack", func(args hub.Args) {

@@ -183,8 +183,8 @@ func TestDialRefused(t *testing.T) {
 func TestServerHandlerAndClose(t *testing.T) {
 	t.Parallel()
 	srv := hub.New(quiet())
-	reasons := make(chan string, 2)
-	srv.OnConnection(func(s *hub.Socket) { s.OnDisconnect(func(r string) { reasons <- r }) })
+	reasons := make(chan hub.DisconnectReason, 2)
+	srv.OnConnection(func(s *hub.Socket) { s.OnDisconnect(func(r hub.DisconnectReason) { reasons <- r }) })
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "page") })
 	ts := hubtest.NewServer(srv, srv.Handler(mux))

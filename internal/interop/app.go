@@ -164,9 +164,9 @@ func (a *app) onMain(s *hub.Socket) {
 		Auth  json.RawMessage `json:"auth"`
 		Query *string         `json:"query"`
 	}{s.ID(), s.Handshake().Auth, query})
-	s.OnDisconnect(func(reason string) {
+	s.OnDisconnect(func(reason hub.DisconnectReason) {
 		a.mu.Lock()
-		a.reasons[s.ID()] = reason
+		a.reasons[s.ID()] = string(reason)
 		a.mu.Unlock()
 	})
 

@@ -213,7 +213,7 @@ func (r *room) connect(s *hub.Socket) {
 	})
 
 	// The socket has left its rooms by now: FetchSockets no longer lists it.
-	s.OnDisconnect(func(string) {
+	s.OnDisconnect(func(hub.DisconnectReason) {
 		r.srv.Emit("user left", userOf(s)) // fails harmlessly once the server is shutting down
 		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 		defer cancel()
