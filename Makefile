@@ -44,8 +44,8 @@ bench-smoke:
 # can report "context deadline exceeded" as a failure when the time runs out
 # (go.dev/issue/75804, fixed in Go 1.27).
 fuzz:
-	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=500000x ./internal/engine/packet
-	go test -run='^$$' -fuzz=FuzzToValidUTF8 -fuzztime=300000x ./internal/engine/packet
+	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=500000x ./internal/eio
+	go test -run='^$$' -fuzz=FuzzToValidUTF8 -fuzztime=300000x ./internal/eio
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=200000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=150000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=100000x ./internal/parser
