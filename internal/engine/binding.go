@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/internal/eio"
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/transport"
 )
 
 // binding is a session as seen by one transport request: it implements transport.Session.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/internal/eio"
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/transport"
 )
 
 // Packet is one Engine.IO packet; see [eio.Packet].

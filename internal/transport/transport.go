@@ -2,6 +2,9 @@
 // [SSE] + POST (our addition to the protocol). Each implements [Transport]; the engine owns
 // sessions — their queues, heartbeat and upgrades — and hands each request to the transport it
 // names, with the [Session] it belongs to. Adding a transport touches no engine code.
+//
+// The package is internal: its interfaces carry the engine's packets and sessions, which are
+// not API. A server picks among these transports by name, with hub's Options.Transports.
 package transport
 
 import (
