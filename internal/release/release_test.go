@@ -91,7 +91,7 @@ func TestRedisAdapterFromOutside(t *testing.T) {
 			Old, New struct{ Path, Version string }
 		}
 	}
-	if err := json.Unmarshal(run(t, gobin, root, nil, "work", "edit", "-json"), &work); err != nil {
+	if err := json.Unmarshal(run(t, gobin, root, nil, "work", "edit", "-json", filepath.Join(root, "go.work")), &work); err != nil {
 		t.Fatalf("go.work: %v", err)
 	}
 	var redisMod struct {

@@ -1,6 +1,8 @@
 module github.com/hubkit/hub/_examples/chat/redis
 
-go 1.26.8
+go 1.26.0
+
+toolchain go1.26.8
 
 require (
 	github.com/hubkit/hub v0.1.0
