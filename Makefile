@@ -37,15 +37,15 @@ redis:
 	cd adapter/redis && go test -race -count=1 -timeout 10m ./...
 
 bench-smoke:
-	go test -count=1 -timeout 5m ./bench/...
+	go test -count=1 -timeout 5m ./internal/bench/... ./bench/...
 
 # A short run of every fuzz target on top of its seed corpus, a few seconds each. Budgets are
 # counted in executions, not seconds: with a -fuzztime in seconds, Go 1.26's fuzz coordinator
 # can report "context deadline exceeded" as a failure when the time runs out
 # (go.dev/issue/75804, fixed in Go 1.27).
 fuzz:
-	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=500000x ./internal/engine/packet
-	go test -run='^$$' -fuzz=FuzzToValidUTF8 -fuzztime=300000x ./internal/engine/packet
+	go test -run='^$$' -fuzz=FuzzDecodePayload -fuzztime=500000x ./internal/eio
+	go test -run='^$$' -fuzz=FuzzToValidUTF8 -fuzztime=300000x ./internal/eio
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=200000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=150000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=100000x ./internal/parser

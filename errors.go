@@ -47,7 +47,7 @@ func connectErrorPayload(err error) json.RawMessage {
 		Data    any    `json:"data,omitempty"`
 	}
 	payload.Message = err.Error()
-	if ce, ok := errors.AsType[*ConnectError](err); ok {
+	if ce := (*ConnectError)(nil); errors.As(err, &ce) {
 		payload.Message = ce.Message
 		payload.Data = ce.Data
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hubkit/hub/internal/clientjs"
 	"github.com/hubkit/hub/internal/engine"
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/transport"
 )
 
 // Options configure a [Server]. A nil *Options means every default; New copies the struct,

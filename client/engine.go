@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // This file is the Engine.IO v4 client: one session over one transport at a time, with the
@@ -73,9 +73,9 @@ type transport interface {
 	name() string
 	// read delivers packets in order until the transport ends, ctx is done or deliver
 	// returns false. A polling transport also returns errPaused once paused.
-	read(ctx context.Context, deliver func(packet.Packet) bool) error
+	read(ctx context.Context, deliver func(eio.Packet) bool) error
 	// write sends packets in order and returns once they are written.
-	write(ctx context.Context, pkts []packet.Packet) error
+	write(ctx context.Context, pkts []eio.Packet) error
 	// pause asks read to stop at the next request boundary before an upgrade (polling; the
 	// server ends an SSE stream itself when the probe succeeds).
 	pause()
@@ -95,7 +95,7 @@ type engine struct {
 	pingInterval time.Duration
 	pingTimeout  time.Duration
 	maxPayload   int
-	onMessage    func(*engine, packet.Packet) // called by the delivering read loop, one call at a time
+	onMessage    func(*engine, eio.Packet) // called by the delivering read loop, one call at a time
 
 	ctx    context.Context // cancelled when the session ends: aborts every request
 	cancel context.CancelFunc
@@ -105,17 +105,17 @@ type engine struct {
 	writeMu sync.Mutex // held by the write loop while writing, and by an upgrade while switching
 
 	mu         sync.Mutex
-	tr         transport       // guarded by mu: the transport writes go to
-	queue      []packet.Packet // guarded by mu: packets waiting for the write loop
-	probing    bool            // guarded by mu: a WebSocket probe is in flight
-	upgrading  bool            // guarded by mu: writes are paused for an upgrade
-	readDone   chan struct{}   // closed when the first transport's read loop has ended
-	closing    bool            // guarded by mu: a client close waits for the queue to drain
-	ended      bool            // guarded by mu
-	reason     string          // guarded by mu: why the session ended
-	err        error           // guarded by mu
-	probes     []transport     // guarded by mu: transports being probed, closed on end
-	wake       chan struct{}   // cap 1: the write loop has work
+	tr         transport     // guarded by mu: the transport writes go to
+	queue      []eio.Packet  // guarded by mu: packets waiting for the write loop
+	probing    bool          // guarded by mu: a WebSocket probe is in flight
+	upgrading  bool          // guarded by mu: writes are paused for an upgrade
+	readDone   chan struct{} // closed when the first transport's read loop has ended
+	closing    bool          // guarded by mu: a client close waits for the queue to drain
+	ended      bool          // guarded by mu
+	reason     string        // guarded by mu: why the session ended
+	err        error         // guarded by mu
+	probes     []transport   // guarded by mu: transports being probed, closed on end
+	wake       chan struct{} // cap 1: the write loop has work
 	watchdog   *time.Timer
 	closeTimer *time.Timer // guarded by mu: bounds a client close
 	closeOnce  sync.Once
@@ -123,7 +123,7 @@ type engine struct {
 
 // dialEngine opens an Engine.IO session with the first configured transport. ctx bounds the
 // handshake only. onMessage receives message packets once the session runs.
-func dialEngine(ctx context.Context, cfg *engineConfig, onMessage func(*engine, packet.Packet)) (*engine, error) {
+func dialEngine(ctx context.Context, cfg *engineConfig, onMessage func(*engine, eio.Packet)) (*engine, error) {
 	e := &engine{
 		cfg:       cfg,
 		onMessage: onMessage,
@@ -134,7 +134,7 @@ func dialEngine(ctx context.Context, cfg *engineConfig, onMessage func(*engine, 
 	var (
 		tr      transport
 		hs      handshake
-		initial []packet.Packet
+		initial []eio.Packet
 		err     error
 	)
 	switch name := cfg.transports[0]; name {
@@ -189,10 +189,10 @@ func (e *engine) heartbeatWindow() time.Duration {
 }
 
 // parseOpen decodes an open packet.
-func parseOpen(p packet.Packet) (handshake, error) {
+func parseOpen(p eio.Packet) (handshake, error) {
 	var hs handshake
-	if p.Type != packet.Open || p.Binary {
-		return hs, fmt.Errorf("client: handshake: expected an open packet, got %q", packet.AppendText(nil, p))
+	if p.Type != eio.Open || p.Binary {
+		return hs, fmt.Errorf("client: handshake: expected an open packet, got %q", eio.AppendText(nil, p))
 	}
 	if err := json.Unmarshal(p.Data, &hs); err != nil {
 		return hs, fmt.Errorf("client: handshake: bad open packet: %w", err)
@@ -271,19 +271,19 @@ func (te *transportError) Error() string {
 func (te *transportError) Unwrap() error { return te.err }
 
 // deliver handles one received packet; it returns false once the session has ended.
-func (e *engine) deliver(p packet.Packet) bool {
+func (e *engine) deliver(p eio.Packet) bool {
 	if e.ctx.Err() != nil {
 		return false
 	}
 	switch p.Type {
-	case packet.Ping:
+	case eio.Ping:
 		e.mu.Lock()
 		if !e.ended { // a timer re-armed after end would fire after Close
 			e.watchdog.Reset(e.heartbeatWindow())
 		}
 		e.mu.Unlock()
-		e.sendControl(packet.Packet{Type: packet.Pong, Data: p.Data})
-	case packet.Close:
+		e.sendControl(eio.Packet{Type: eio.Pong, Data: p.Data})
+	case eio.Close:
 		e.mu.Lock()
 		reason := "transport close"
 		if e.closing {
@@ -292,7 +292,7 @@ func (e *engine) deliver(p packet.Packet) bool {
 		e.mu.Unlock()
 		e.end(reason, nil)
 		return false
-	case packet.Message:
+	case eio.Message:
 		e.onMessage(e, p)
 	}
 	return e.ctx.Err() == nil
@@ -301,7 +301,7 @@ func (e *engine) deliver(p packet.Packet) bool {
 // send queues packets for the write loop without blocking. It fails with ErrQueueFull when
 // the queue holds its bound already (unless force), and errEngineClosed once the session is
 // closing.
-func (e *engine) send(force bool, pkts ...packet.Packet) error {
+func (e *engine) send(force bool, pkts ...eio.Packet) error {
 	e.mu.Lock()
 	if e.ended || e.closing {
 		e.mu.Unlock()
@@ -319,7 +319,7 @@ func (e *engine) send(force bool, pkts ...packet.Packet) error {
 
 // sendVolatile queues packets only if nothing waits before them and no upgrade holds the
 // writes; it reports whether they were queued.
-func (e *engine) sendVolatile(pkts ...packet.Packet) bool {
+func (e *engine) sendVolatile(pkts ...eio.Packet) bool {
 	e.mu.Lock()
 	if e.ended || e.closing || e.upgrading || len(e.queue) > 0 {
 		e.mu.Unlock()
@@ -337,7 +337,7 @@ var errEngineClosed = errors.New("client: engine session closed")
 // sendControl queues an Engine.IO control packet (pong), ignoring the bound, ahead of the
 // queued messages, so that a long queue does not make the server time the session out. It
 // goes after the attachments at the head of the queue, whose header has been written.
-func (e *engine) sendControl(p packet.Packet) {
+func (e *engine) sendControl(p eio.Packet) {
 	e.mu.Lock()
 	if !e.ended {
 		i := 0
@@ -412,7 +412,7 @@ func (e *engine) writeLoop() {
 // takeBatch removes the next batch from the queue; the caller holds mu. Like
 // engine.io-client, a polling POST carries packets while their estimated size stays within
 // the server's maxPayload, and always at least one.
-func (e *engine) takeBatch(tr transport) []packet.Packet {
+func (e *engine) takeBatch(tr transport) []eio.Packet {
 	n := len(e.queue)
 	if tr.name() != TransportWebSocket && e.maxPayload > 0 && n > 1 {
 		size := 1
@@ -486,7 +486,7 @@ func (e *engine) upgradeLoop() {
 		e.writeMu.Unlock()
 		return
 	}
-	if err := ws.write(e.ctx, []packet.Packet{{Type: packet.Upgrade}}); err != nil {
+	if err := ws.write(e.ctx, []eio.Packet{{Type: eio.Upgrade}}); err != nil {
 		e.writeMu.Unlock()
 		e.end("transport error", err)
 		return

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 	"github.com/hubkit/hub/internal/parser"
 )
 
@@ -261,7 +261,7 @@ func (m *Manager) open() (*engine, error) {
 	ctx, cancel := context.WithTimeout(m.ctx, m.opts.Timeout)
 	defer cancel()
 	dec := &parser.Decoder{}
-	return dialEngine(ctx, m.cfg, func(e *engine, p packet.Packet) { m.onMessage(e, dec, p) })
+	return dialEngine(ctx, m.cfg, func(e *engine, p eio.Packet) { m.onMessage(e, dec, p) })
 }
 
 // serve runs one open session until it ends, and returns why it ended.
@@ -348,7 +348,7 @@ func (m *Manager) closeIfUnusedLocked() *engine {
 
 // onMessage decodes one Engine.IO message of session e into Socket.IO packets. It runs on
 // the session's read loop.
-func (m *Manager) onMessage(e *engine, dec *parser.Decoder, p packet.Packet) {
+func (m *Manager) onMessage(e *engine, dec *parser.Decoder, p eio.Packet) {
 	var (
 		sp  *parser.Packet
 		err error

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // polling is HTTP long-polling: a GET loop receives, POSTs send. The SSE transport reuses its
@@ -29,7 +29,7 @@ func (p *polling) close() {} // requests end with the engine's context
 
 // handshakePolling opens a session with a polling GET. Packets that follow the open packet in
 // the same response are returned for delivery.
-func (e *engine) handshakePolling(ctx context.Context) (*polling, handshake, []packet.Packet, error) {
+func (e *engine) handshakePolling(ctx context.Context) (*polling, handshake, []eio.Packet, error) {
 	p := &polling{e: e, tname: TransportPolling}
 	var body []byte
 	err := p.get(ctx, func(r io.Reader) error {
@@ -45,7 +45,7 @@ func (e *engine) handshakePolling(ctx context.Context) (*polling, handshake, []p
 	if err != nil {
 		return nil, handshake{}, nil, fmt.Errorf("client: polling handshake: %w", err)
 	}
-	pkts, err := packet.DecodePayload(body)
+	pkts, err := eio.DecodePayload(body)
 	if err != nil || len(pkts) == 0 {
 		return nil, handshake{}, nil, fmt.Errorf("client: polling handshake: bad payload %q", truncate(body))
 	}
@@ -83,7 +83,7 @@ func (p *polling) get(ctx context.Context, read func(io.Reader) error) error {
 
 // read delivers the packets of poll after poll, each read from the body as it comes and
 // bounded by Options.MaxMessageSize (a response may hold any number of them).
-func (p *polling) read(ctx context.Context, deliver func(packet.Packet) bool) error {
+func (p *polling) read(ctx context.Context, deliver func(eio.Packet) bool) error {
 	for {
 		if p.paused.Load() {
 			return errPaused
@@ -99,7 +99,7 @@ func (p *polling) read(ctx context.Context, deliver func(packet.Packet) bool) er
 				if err != nil {
 					return err
 				}
-				pkts, err := packet.DecodePayload(b)
+				pkts, err := eio.DecodePayload(b)
 				if err == nil && len(pkts) != 1 {
 					err = fmt.Errorf("want one packet")
 				}
@@ -122,8 +122,8 @@ func (p *polling) read(ctx context.Context, deliver func(packet.Packet) bool) er
 	}
 }
 
-func (p *polling) write(ctx context.Context, pkts []packet.Packet) error {
-	return post(ctx, p.e, p.tname, p.sid, packet.AppendPayload(nil, pkts))
+func (p *polling) write(ctx context.Context, pkts []eio.Packet) error {
+	return post(ctx, p.e, p.tname, p.sid, eio.AppendPayload(nil, pkts))
 }
 
 // post sends one payload with a POST, as polling and SSE do.
@@ -147,7 +147,7 @@ func post(ctx context.Context, e *engine, tname, sid string, body []byte) error 
 }
 
 func (p *polling) closeGracefully(ctx context.Context) error {
-	return post(ctx, p.e, p.tname, p.sid, []byte{byte(packet.Close)})
+	return post(ctx, p.e, p.tname, p.sid, []byte{byte(eio.Close)})
 }
 
 // setHeader adds the user's extra headers to a request.

@@ -9,7 +9,7 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // sse is hub's SSE transport: one long GET streams packets down as Server-Sent Events (one
@@ -61,7 +61,7 @@ func (e *engine) handshakeSSE(ctx context.Context) (*sse, handshake, error) {
 		s.close()
 		return nil, handshake{}, fmt.Errorf("client: sse handshake: %w", err)
 	}
-	p, err := packet.DecodeText(data)
+	p, err := eio.DecodeText(data)
 	if err != nil {
 		s.close()
 		return nil, handshake{}, fmt.Errorf("client: sse handshake: bad event %q", truncate(data))
@@ -124,7 +124,7 @@ func (s *sse) next() ([]byte, error) {
 }
 
 // read delivers the stream's events; a clean end of the stream returns nil.
-func (s *sse) read(ctx context.Context, deliver func(packet.Packet) bool) error {
+func (s *sse) read(ctx context.Context, deliver func(eio.Packet) bool) error {
 	for {
 		data, err := s.next()
 		if errors.Is(err, io.EOF) {
@@ -133,7 +133,7 @@ func (s *sse) read(ctx context.Context, deliver func(packet.Packet) bool) error 
 		if err != nil {
 			return err
 		}
-		p, err := packet.DecodeText(data)
+		p, err := eio.DecodeText(data)
 		if err != nil {
 			return &transportError{"transport error", fmt.Errorf("bad event %q: %w", truncate(data), err)}
 		}
@@ -146,7 +146,7 @@ func (s *sse) read(ctx context.Context, deliver func(packet.Packet) bool) error 
 	}
 }
 
-func (s *sse) write(ctx context.Context, pkts []packet.Packet) error { return s.post.write(ctx, pkts) }
+func (s *sse) write(ctx context.Context, pkts []eio.Packet) error { return s.post.write(ctx, pkts) }
 
 func (s *sse) closeGracefully(ctx context.Context) error {
 	return s.post.closeGracefully(ctx)

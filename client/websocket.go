@@ -7,7 +7,7 @@ import (
 	"io"
 
 	"github.com/coder/websocket"
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // wsTransport carries a session over one WebSocket: one packet per frame, binary messages
@@ -91,15 +91,15 @@ func (e *engine) probeWebSocket() (*wsTransport, error) {
 		w.close()
 		return nil, err
 	}
-	if err := w.write(ctx, []packet.Packet{{Type: packet.Ping, Data: []byte("probe")}}); err != nil {
+	if err := w.write(ctx, []eio.Packet{{Type: eio.Ping, Data: []byte("probe")}}); err != nil {
 		return fail(err)
 	}
 	p, err := w.readPacket(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	if p.Type != packet.Pong || string(p.Data) != "probe" {
-		return fail(fmt.Errorf("client: probe error: got %q", packet.AppendText(nil, p)))
+	if p.Type != eio.Pong || string(p.Data) != "probe" {
+		return fail(fmt.Errorf("client: probe error: got %q", eio.AppendText(nil, p)))
 	}
 	// The probe succeeded: from now on the session moves to the WebSocket, and a close
 	// waits for the move, as engine.io-client's close() does once the probe's pong is in.
@@ -119,18 +119,18 @@ func (e *engine) probeWebSocket() (*wsTransport, error) {
 }
 
 // readPacket reads one frame as a packet.
-func (w *wsTransport) readPacket(ctx context.Context) (packet.Packet, error) {
+func (w *wsTransport) readPacket(ctx context.Context) (eio.Packet, error) {
 	typ, b, err := w.c.Read(ctx)
 	if errors.Is(err, websocket.ErrMessageTooBig) {
-		return packet.Packet{}, &transportError{"transport error", tooBig(w.limit)}
+		return eio.Packet{}, &transportError{"transport error", tooBig(w.limit)}
 	}
 	if err != nil {
-		return packet.Packet{}, wsReadError(err)
+		return eio.Packet{}, wsReadError(err)
 	}
 	if typ == websocket.MessageBinary {
-		return packet.Packet{Type: packet.Message, Data: b, Binary: true}, nil
+		return eio.Packet{Type: eio.Message, Data: b, Binary: true}, nil
 	}
-	p, err := packet.DecodeText(b)
+	p, err := eio.DecodeText(b)
 	if err != nil {
 		return p, &transportError{"transport error", fmt.Errorf("bad packet %q: %w", truncate(b), err)}
 	}
@@ -146,7 +146,7 @@ func wsReadError(err error) error {
 	return &transportError{"transport error", err}
 }
 
-func (w *wsTransport) read(ctx context.Context, deliver func(packet.Packet) bool) error {
+func (w *wsTransport) read(ctx context.Context, deliver func(eio.Packet) bool) error {
 	for {
 		p, err := w.readPacket(ctx)
 		if err != nil {
@@ -158,14 +158,14 @@ func (w *wsTransport) read(ctx context.Context, deliver func(packet.Packet) bool
 	}
 }
 
-func (w *wsTransport) write(ctx context.Context, pkts []packet.Packet) error {
+func (w *wsTransport) write(ctx context.Context, pkts []eio.Packet) error {
 	var buf []byte
 	for _, p := range pkts {
 		var err error
 		if p.Binary {
 			err = w.c.Write(ctx, websocket.MessageBinary, p.Data)
 		} else {
-			buf = packet.AppendText(buf[:0], p)
+			buf = eio.AppendText(buf[:0], p)
 			err = w.c.Write(ctx, websocket.MessageText, buf)
 		}
 		if err != nil {

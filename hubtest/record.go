@@ -44,7 +44,7 @@ func Record(s *client.Socket, event string) *Recorder {
 	case "connect_error":
 		s.On(event, func(err error) {
 			msg, data := err.Error(), json.RawMessage("null")
-			if ce, ok := errors.AsType[*client.ConnectError](err); ok {
+			if ce := (*client.ConnectError)(nil); errors.As(err, &ce) {
 				msg = ce.Message
 				if ce.Data != nil {
 					data = bytes.Clone(ce.Data)

@@ -8,22 +8,22 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/eio"
+	"github.com/hubkit/hub/internal/transport"
 )
 
 // binding is a session as seen by one transport request: it implements transport.Session.
 type binding struct {
 	s         *Session
-	name      string          // the transport serving the request
-	upgrading bool            // the request takes the session over from another transport
-	counted   bool            // the request counts as active (set when an upgrade completes)
-	stream    bool            // the request pulls many times (Stream was called)
-	holds     bool            // the stream holds the session's downward direction (s.held)
-	ready     func()          // set by Notify: called when packets are ready
-	spare     []packet.Packet // the array TryPull hands the session next (guarded by s.mu)
-	detached  bool            // Detach was called: end runs when the transport says so
-	end       func()          // what ends the request (set by Server.serve)
+	name      string       // the transport serving the request
+	upgrading bool         // the request takes the session over from another transport
+	counted   bool         // the request counts as active (set when an upgrade completes)
+	stream    bool         // the request pulls many times (Stream was called)
+	holds     bool         // the stream holds the session's downward direction (s.held)
+	ready     func()       // set by Notify: called when packets are ready
+	spare     []eio.Packet // the array TryPull hands the session next (guarded by s.mu)
+	detached  bool         // Detach was called: end runs when the transport says so
+	end       func()       // what ends the request (set by Server.serve)
 	w         http.ResponseWriter
 	receiving bool // the request is an upload between BeginReceive and its end (guarded by s.mu)
 }
@@ -69,7 +69,7 @@ func (b *binding) release() {
 	s.mu.Unlock()
 }
 
-func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error) {
+func (b *binding) Pull(ctx context.Context, reuse []eio.Packet) ([]eio.Packet, error) {
 	s := b.s
 	s.mu.Lock()
 	if s.pulling.has(b.name) || (s.held == b.name && !b.holds) {
@@ -121,11 +121,11 @@ func (b *binding) Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Pac
 // take takes what is ready for this transport; ok is false when nothing is and the session
 // is open. drained reports that the final packet of an explicit close is among them: the
 // caller removes the session from the server's table (after unlocking). s.mu must be held.
-func (b *binding) take(reuse []packet.Packet) (pkts []packet.Packet, drained, ok bool, err error) {
+func (b *binding) take(reuse []eio.Packet) (pkts []eio.Packet, drained, ok bool, err error) {
 	s := b.s
 	if b.moving() {
 		// The session is moving (or has moved) to another transport: release this one.
-		return []packet.Packet{{Type: Noop}}, false, true, nil
+		return []eio.Packet{{Type: Noop}}, false, true, nil
 	}
 	if s.answering() && !b.upgrading && s.state == stateOpen {
 		// The probe's answer is being written: this poll gets its noop once it is out,
@@ -187,7 +187,7 @@ func (b *binding) Notify(ready func()) {
 
 // TryPull is Pull without the wait, for a request that called Notify: when nothing is
 // ready it returns no packets and no error, and the session calls ready for the next ones.
-func (b *binding) TryPull(reuse []packet.Packet) ([]packet.Packet, error) {
+func (b *binding) TryPull(reuse []eio.Packet) ([]eio.Packet, error) {
 	s := b.s
 	s.mu.Lock()
 	if reuse == nil { // a new writer: the array the last one handed back
@@ -235,7 +235,7 @@ func (b *binding) Detach() (done func()) {
 	return b.end
 }
 
-func (b *binding) Receive(pkts ...packet.Packet) error {
+func (b *binding) Receive(pkts ...eio.Packet) error {
 	s := b.s
 	for _, p := range pkts {
 		s.mu.Lock()

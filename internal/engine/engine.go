@@ -9,22 +9,22 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/eio"
+	"github.com/hubkit/hub/internal/transport"
 )
 
-// Packet is one Engine.IO packet; see [packet.Packet].
-type Packet = packet.Packet
+// Packet is one Engine.IO packet; see [eio.Packet].
+type Packet = eio.Packet
 
 // Packet types, re-exported from [packet].
 const (
-	Open    = packet.Open
-	Close   = packet.Close
-	Ping    = packet.Ping
-	Pong    = packet.Pong
-	Message = packet.Message
-	Upgrade = packet.Upgrade
-	Noop    = packet.Noop
+	Open    = eio.Open
+	Close   = eio.Close
+	Ping    = eio.Ping
+	Pong    = eio.Pong
+	Message = eio.Message
+	Upgrade = eio.Upgrade
+	Noop    = eio.Noop
 )
 
 // Reason says why a session closed. The values are the Node server's words.

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/transport"
 )
 
 // Server is the Engine.IO server: an http.Handler for the engine's path. Create it with

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
-	"github.com/hubkit/hub/transport"
+	"github.com/hubkit/hub/internal/eio"
+	"github.com/hubkit/hub/internal/transport"
 )
 
 type state int
@@ -304,7 +304,7 @@ func failReason(err error) Reason {
 	switch {
 	case err == nil || errors.Is(err, transport.ErrPeerClosed):
 		return ReasonTransportClose
-	case errors.Is(err, packet.ErrBadPacket):
+	case errors.Is(err, eio.ErrBadPacket):
 		return ReasonParseError
 	}
 	return ReasonTransportError

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // AppendArgs appends args to dst as one compact JSON array, the way JSON.stringify writes it
@@ -85,7 +85,7 @@ func AppendArgs(dst []byte, args []any) (out []byte, attachments [][]byte, err e
 	w.release()
 	out = append(w.dst, ']')
 	if w.unchecked && !utf8.Valid(out[start:]) {
-		out = append(out[:start], packet.ToValidUTF8(out[start:])...)
+		out = append(out[:start], eio.ToValidUTF8(out[start:])...)
 	}
 	return out, w.attachments, nil
 }

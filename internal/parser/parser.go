@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // Type is the Socket.IO packet type, the first character of a packet.
@@ -123,7 +123,7 @@ func appendNamespace(dst []byte, nsp string) []byte {
 	for i := 0; i < len(nsp); i++ {
 		if nsp[i] >= utf8.RuneSelf {
 			if !utf8.ValidString(nsp[i:]) {
-				return append(dst, packet.ToValidUTF8([]byte(nsp))...)
+				return append(dst, eio.ToValidUTF8([]byte(nsp))...)
 			}
 			break
 		}

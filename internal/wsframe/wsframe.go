@@ -1,7 +1,8 @@
 // Package wsframe holds the few pieces of RFC 6455 that hub's own WebSocket code shares: the
 // opcodes, the frame header a server writes, the masking of client frames and the
-// Sec-WebSocket-Accept key. The server's transport (transport/), the load tool and its floor
-// server (bench/) read and write frames with them.
+// Sec-WebSocket-Accept key. The server's WebSocket code (internal/ws, internal/transport), the
+// load tool (internal/bench) and its floor server (bench/cmd/floor-server) read and write
+// frames with them.
 package wsframe
 
 import (

@@ -1,15 +1,12 @@
 module github.com/hubkit/hub/_examples/chat/redis
 
-go 1.26.8
+go 1.26.0
 
-replace (
-	github.com/hubkit/hub => ../../..
-	github.com/hubkit/hub/adapter/redis => ../../../adapter/redis
-)
+toolchain go1.26.8
 
 require (
-	github.com/hubkit/hub v0.0.0-00010101000000-000000000000
-	github.com/hubkit/hub/adapter/redis v0.0.0-00010101000000-000000000000
+	github.com/hubkit/hub v0.1.0
+	github.com/hubkit/hub/adapter/redis v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
 

@@ -1,7 +1,7 @@
 // Command floor-server is a measuring stick for the benchmark harness, not a product: the
 // thinnest Go server that answers hubbench's WebSocket scenarios (connect, fanout, echo,
 // rooms), so that hub's server CPU per operation can be set against what a Go process on the
-// same machine pays at the least for the same traffic (GitHub issue 5).
+// same machine pays at the least for the same traffic.
 //
 // It speaks just enough Engine.IO 4 / Socket.IO 5 over WebSocket: the open packet, the CONNECT
 // of namespace "/", and four events — "fanout" (msg) broadcast as "bcast" to every client,

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubkit/hub/bench"
+	"github.com/hubkit/hub/internal/bench"
 )
 
 // TestScenarios runs the load tool's WebSocket scenarios, tiny, against the floor server in

@@ -12,12 +12,13 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/hubkit/hub/bench"
+	"github.com/hubkit/hub/internal/bench"
 )
 
 func main() {
@@ -29,7 +30,14 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv, h := bench.NewHubHandler(*withPprof, *recovery)
+	srv, h := bench.NewHubHandler(*recovery)
+	if *withPprof {
+		mux := http.NewServeMux()
+		mux.Handle("/", h)
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		h = mux
+	}
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second, // as README's "Running in production"

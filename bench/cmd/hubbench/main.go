@@ -1,4 +1,4 @@
-// Command hubbench is the benchmark harness's driver and load tool (GitHub issue 5).
+// Command hubbench is the benchmark harness's driver and load tool.
 //
 // With no -url it builds bench/cmd/hub-server, then for each scenario starts hub and the Node
 // reference server (js/bench/node-server.mjs, socket.io 4.8.1) in turn, runs the scenario
@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hubkit/hub/bench"
+	"github.com/hubkit/hub/internal/bench"
 )
 
 func main() {

@@ -1,11 +1,11 @@
-package packet_test
+package eio_test
 
 import (
 	"bytes"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 func FuzzDecodePayload(f *testing.F) {
@@ -13,12 +13,12 @@ func FuzzDecodePayload(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pkts, err := packet.DecodePayload(b)
+		pkts, err := eio.DecodePayload(b)
 		if err != nil {
 			return
 		}
 		// What decodes re-encodes to a payload that decodes to the same packets.
-		again, err := packet.DecodePayload(packet.AppendPayload(nil, pkts))
+		again, err := eio.DecodePayload(eio.AppendPayload(nil, pkts))
 		if err != nil || len(again) != len(pkts) {
 			t.Fatalf("round trip of %q: %v, %d vs %d packets", b, err, len(again), len(pkts))
 		}

@@ -1,4 +1,4 @@
-package packet_test
+package eio_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // utf8Cases are ill-formed inputs and what Node (socket.io 4.8, a polling POST relayed by
@@ -33,12 +33,12 @@ var utf8Cases = []struct{ in, want string }{
 
 func TestToValidUTF8(t *testing.T) {
 	for _, c := range utf8Cases {
-		if got := string(packet.ToValidUTF8([]byte(c.in))); got != c.want {
+		if got := string(eio.ToValidUTF8([]byte(c.in))); got != c.want {
 			t.Errorf("ToValidUTF8(%q): got %q; want %q", c.in, got, c.want)
 		}
 	}
 	valid := []byte("4hello")
-	if got := packet.ToValidUTF8(valid); &got[0] != &valid[0] {
+	if got := eio.ToValidUTF8(valid); &got[0] != &valid[0] {
 		t.Errorf("ToValidUTF8 copied valid input")
 	}
 }
@@ -46,7 +46,7 @@ func TestToValidUTF8(t *testing.T) {
 // A polling body is decoded as UTF-8 with replacement, as Node reads it: the packets handed
 // on never hold invalid UTF-8.
 func TestDecodePayloadReplacesInvalidUTF8(t *testing.T) {
-	pkts, err := packet.DecodePayload([]byte("42[\"chat message\",\"a\xff\xfe\"]\x1e4\xe2\x82\x1ebAQIDBA=="))
+	pkts, err := eio.DecodePayload([]byte("42[\"chat message\",\"a\xff\xfe\"]\x1e4\xe2\x82\x1ebAQIDBA=="))
 	if err != nil || len(pkts) != 3 {
 		t.Fatalf("decode: got %v, %v", pkts, err)
 	}
@@ -66,7 +66,7 @@ func FuzzToValidUTF8(f *testing.F) {
 		f.Add([]byte(c.in))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		out := packet.ToValidUTF8(b)
+		out := eio.ToValidUTF8(b)
 		if !utf8.Valid(out) {
 			t.Fatalf("ToValidUTF8(%q) = %q: not valid UTF-8", b, out)
 		}

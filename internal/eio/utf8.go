@@ -1,4 +1,4 @@
-package packet
+package eio
 
 import "unicode/utf8"
 

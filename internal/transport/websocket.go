@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 	"github.com/hubkit/hub/internal/ws"
 	"github.com/hubkit/hub/internal/wsframe"
 )
@@ -61,7 +61,7 @@ type wsSession struct {
 	probeTimeout time.Duration
 	// pkts is the array of the last batch, handed back to TryPull: the writer's (Frames
 	// calls never overlap), and cleared before TryPull, after which another writer may run.
-	pkts []packet.Packet
+	pkts []eio.Packet
 }
 
 // Fail gives the engine the transport's errors for the connection's.
@@ -96,18 +96,18 @@ func (b *wsSession) probe(c *ws.Conn) bool {
 	}
 	c.SetReadDeadline(time.Now().Add(timeout))
 	defer c.SetReadDeadline(time.Time{})
-	for _, want := range []packet.PacketType{packet.Ping, packet.Upgrade} {
+	for _, want := range []eio.PacketType{eio.Ping, eio.Upgrade} {
 		op, data, err := c.ReadMessage()
 		if err != nil || op != wsframe.OpText {
 			b.AbortUpgrade()
 			return false
 		}
-		p, err := packet.DecodeText(data)
-		if err != nil || p.Type != want || (want == packet.Ping && string(p.Data) != "probe") {
+		p, err := eio.DecodeText(data)
+		if err != nil || p.Type != want || (want == eio.Ping && string(p.Data) != "probe") {
 			b.AbortUpgrade()
 			return false
 		}
-		if want == packet.Ping {
+		if want == eio.Ping {
 			answer := func() error { return c.Write(append(wsframe.AppendHeader(nil, wsframe.OpText, 6), "3probe"...)) }
 			if b.Probe(answer) != nil {
 				b.AbortUpgrade()
@@ -125,10 +125,10 @@ func (b *wsSession) probe(c *ws.Conn) bool {
 // Message hands the client's message to the session as a packet.
 func (b *wsSession) Message(op byte, data []byte) error {
 	if op == wsframe.OpBinary {
-		b.Receive(packet.Packet{Type: packet.Message, Data: data, Binary: true})
+		b.Receive(eio.Packet{Type: eio.Message, Data: data, Binary: true})
 		return nil
 	}
-	p, err := packet.DecodeText(data)
+	p, err := eio.DecodeText(data)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (b *wsSession) Frames(buf []byte) ([]byte, bool, bool) {
 		return buf, false, false
 	}
 	for _, p := range pkts {
-		if p.Type == packet.Noop || p.Type == packet.Close {
+		if p.Type == eio.Noop || p.Type == eio.Close {
 			// Never a noop on a WebSocket; and a close is the close frame, as in Node (a
 			// client reading a close packet right behind "41" would see the transport
 			// close before the namespace disconnect).
@@ -157,7 +157,7 @@ func (b *wsSession) Frames(buf []byte) ([]byte, bool, bool) {
 			buf = append(buf, p.Data...)
 		} else {
 			buf = wsframe.AppendHeader(buf, wsframe.OpText, 1+len(p.Data))
-			buf = packet.AppendText(buf, p)
+			buf = eio.AppendText(buf, p)
 		}
 	}
 	b.pkts = pkts

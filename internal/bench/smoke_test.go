@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubkit/hub/bench"
+	"github.com/hubkit/hub/internal/bench"
 	"github.com/hubkit/hub/internal/leakcheck"
 	"github.com/hubkit/hub/internal/testenv"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // Polling is HTTP long-polling: a GET waits for packets and returns them `\x1e`-joined; a POST
@@ -44,9 +44,9 @@ func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		return
 	}
 	if len(pkts) == 0 { // closed with nothing left to say
-		pkts = []packet.Packet{{Type: packet.Close}}
+		pkts = []eio.Packet{{Type: eio.Close}}
 	}
-	body := packet.AppendPayload(make([]byte, 0, payloadSize(pkts)), pkts)
+	body := eio.AppendPayload(make([]byte, 0, payloadSize(pkts)), pkts)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -64,7 +64,7 @@ func (Polling) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	}
 }
 
-func payloadSize(pkts []packet.Packet) int {
+func payloadSize(pkts []eio.Packet) int {
 	n := 0
 	for _, p := range pkts {
 		n += 2 + len(p.Data)
@@ -115,7 +115,7 @@ func servePost(w http.ResponseWriter, r *http.Request, s Session) {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
 		return
 	}
-	pkts, derr := packet.DecodePayload(body)
+	pkts, derr := eio.DecodePayload(body)
 	if err := s.Receive(pkts...); err == nil && derr != nil {
 		s.Fail(derr) // Node stops at the first bad packet: "parse error"
 	}

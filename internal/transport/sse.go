@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // SSE is hub's addition to Engine.IO, not part of the protocol: a long-lived GET answered as a
@@ -44,7 +44,7 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 	timeout := s.WriteTimeout()
 	defer rc.SetWriteDeadline(time.Time{})
 	var buf []byte
-	var pkts []packet.Packet
+	var pkts []eio.Packet
 	for {
 		var err error
 		pkts, err = s.Pull(r.Context(), pkts)
@@ -64,14 +64,14 @@ func (SSE) Serve(w http.ResponseWriter, r *http.Request, s Session) {
 		buf = buf[:0]
 		released := false
 		for _, p := range pkts {
-			if p.Type == packet.Noop {
+			if p.Type == eio.Noop {
 				// The session is moving to another transport: the stream ends here (a noop
 				// releases a poll; a stream is released by its end).
 				released = true
 				continue
 			}
 			buf = append(buf, "data: "...)
-			buf = packet.AppendText(buf, p)
+			buf = eio.AppendText(buf, p)
 			buf = append(buf, '\n', '\n')
 		}
 		if len(buf) > 0 {

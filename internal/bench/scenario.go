@@ -1,4 +1,4 @@
-// Package bench is hub's benchmark harness (GitHub issue 5): a load tool that speaks
+// Package bench is hub's benchmark harness: a load tool that speaks
 // Engine.IO 4 / Socket.IO 5 itself over WebSocket, long-polling and SSE (no client library),
 // the scenarios it runs (connect, fanout, echo, rooms, slow, soak), the hub server under test
 // ([NewHubHandler]; the Node reference is js/bench/node-server.mjs), and the driver ([Run])
@@ -6,7 +6,8 @@
 //
 // Every scenario is bounded by its counts and by a deadline, and dials 127.0.0.1 only.
 // Command hubbench (bench/cmd/hubbench, or bench/run.sh) is the command line; BENCHMARKS.md
-// at the repository root has the latest results.
+// at the repository root has the latest results. The package is internal: it is the
+// harness's library, not an API, and its commands live under bench/cmd.
 package bench
 
 import (

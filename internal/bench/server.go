@@ -3,7 +3,6 @@ package bench
 import (
 	"log/slog"
 	"net/http"
-	"net/http/pprof"
 
 	"github.com/hubkit/hub"
 )
@@ -16,9 +15,10 @@ import (
 //   - "join" (room string, ack): joins the room, then acknowledges with no arguments;
 //   - "echo" (msg string, ack): acknowledges with msg.
 //
-// With withPprof, /debug/pprof/ is served too (for profiling during a scenario).
-// Options are hub's defaults, as the Node server runs socket.io's defaults.
-func NewHubHandler(withPprof, recovery bool) (*hub.Server, http.Handler) {
+// Options are hub's defaults, as the Node server runs socket.io's defaults; recovery turns
+// connection state recovery on. The handler serves /socket.io/ only: the hub-server command
+// adds /debug/pprof/ (importing this package registers nothing anywhere).
+func NewHubHandler(recovery bool) (*hub.Server, http.Handler) {
 	opts := &hub.Options{Logger: slog.New(slog.DiscardHandler)}
 	if recovery {
 		opts.ConnectionStateRecovery = &hub.ConnectionStateRecovery{}
@@ -35,9 +35,5 @@ func NewHubHandler(withPprof, recovery bool) (*hub.Server, http.Handler) {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", srv)
-	if withPprof {
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	}
 	return srv, mux
 }

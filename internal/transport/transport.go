@@ -2,6 +2,9 @@
 // [SSE] + POST (our addition to the protocol). Each implements [Transport]; the engine owns
 // sessions — their queues, heartbeat and upgrades — and hands each request to the transport it
 // names, with the [Session] it belongs to. Adding a transport touches no engine code.
+//
+// The package is internal: its interfaces carry the engine's packets and sessions, which are
+// not API. A server picks among these transports by name, with hub's Options.Transports.
 package transport
 
 import (
@@ -11,7 +14,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 )
 
 // Transport is one way of carrying an Engine.IO session over HTTP.
@@ -52,7 +55,7 @@ type Session interface {
 	// ctx.Err() when ctx is done first. reuse, when not nil, is the slice a previous Pull
 	// returned, done with: the session keeps its array for the next packets it queues, so a
 	// busy connection allocates nothing per batch.
-	Pull(ctx context.Context, reuse []packet.Packet) ([]packet.Packet, error)
+	Pull(ctx context.Context, reuse []eio.Packet) ([]eio.Packet, error)
 	// Notify is for a transport that writes only while there is something to write
 	// (WebSocket), instead of from a request parked in Pull: the session calls ready
 	// as soon as packets are ready for this transport (at once if some already are), or the
@@ -64,7 +67,7 @@ type Session interface {
 	// TryPull is Pull without the wait, for a request that called Notify: it returns what is
 	// ready, and no packets and a nil error when nothing is (ready is then called for the
 	// next ones).
-	TryPull(reuse []packet.Packet) ([]packet.Packet, error)
+	TryPull(reuse []eio.Packet) ([]eio.Packet, error)
 	// Detach lets Serve return before the request is done, once the connection is the
 	// transport's own (a hijacked WebSocket): the engine still counts the request as being
 	// served — Server.Close and Shutdown wait for it — until done is called. The transport
@@ -77,13 +80,13 @@ type Session interface {
 	// Context is cancelled once the session has finished; a transport stops its I/O then.
 	// Receive handles packets that arrived from the client, in order. It returns an error when
 	// they made the session close (a bad packet, a close packet).
-	Receive(pkts ...packet.Packet) error
+	Receive(pkts ...eio.Packet) error
 	// BeginReceive marks the start of an upload (a polling POST); a second concurrent one returns
 	// ErrOverlap and closes the session. Call the returned func when done.
 	BeginReceive() (end func(), err error)
 	// Fail closes the session because the transport broke: err says how. A nil err or
 	// ErrPeerClosed means the client went away cleanly ("transport close"); an error wrapping
-	// packet.ErrBadPacket is a "parse error"; anything else a "transport error".
+	// eio.ErrBadPacket is a "parse error"; anything else a "transport error".
 	Fail(err error)
 	// FailSettled is Fail for a failure found after messages the transport passed to Receive
 	// (a bad frame behind good ones in one read): the session closes once those messages
