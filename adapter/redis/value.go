@@ -13,7 +13,6 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
-	"github.com/hubkit/hub/internal/parser"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
@@ -512,7 +511,18 @@ func appendFloat(dst []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(dst, "null"...)
 	}
-	return parser.AppendFloat(dst, f)
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' { // e-07 is e-7, as in JavaScript
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
 }
 
 const hexDigits = "0123456789abcdef"
