@@ -193,11 +193,15 @@ func decode(event string, args socketio.Args, i int, p any) error {
 // stringArg decodes the first argument as a string, as the reflective path would: a missing
 // argument is "".
 func stringArg(event string, a socketio.Args) (string, error) {
+	if a.Len() == 0 {
+		return "", nil
+	}
+	if s, ok := parser.PlainString(a.Raw(0)); ok {
+		return s, nil
+	}
 	var s string
-	if a.Len() > 0 {
-		if err := decode(event, a, 0, &s); err != nil {
-			return "", err
-		}
+	if err := decode(event, a, 0, &s); err != nil {
+		return "", err
 	}
 	return s, nil
 }
