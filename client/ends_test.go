@@ -9,6 +9,7 @@ import (
 
 	"github.com/hubkit/hub"
 	"github.com/hubkit/hub/client"
+	"log/slog"
 )
 
 // The server (hub) and this client share one Socket.IO core. Each test here does the same
@@ -199,5 +200,33 @@ func TestEndsNumericEventNames(t *testing.T) {
 		if g, want := recv(t, got), c[0]+" "+c[1]; g != want {
 			t.Errorf("event [%s, …]: got name %q; want %q", c[0], g, want)
 		}
+	}
+}
+
+// TestEndsPanicLoggedWithoutHook: without an error hook, a handler's panic is logged, at
+// both ends.
+func TestEndsPanicLoggedWithoutHook(t *testing.T) {
+	t.Parallel()
+	logged := make(chan string, 2)
+	srv := hub.New(&hub.Options{
+		Logger: slog.New(&onMessage{msg: "hub: panic in handler", f: func() { logged <- "server" }}),
+	})
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("boom", func() { panic("boom") })
+		s.Emit("boom")
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		ts.CloseClientConnections()
+		srv.Close()
+		ts.Close()
+	})
+	s := connect(t, ts.URL, "/", &client.Options{
+		Logger: slog.New(&onMessage{msg: "client: panic in handler", f: func() { logged <- "client" }}),
+	}, func(s *client.Socket) { s.On("boom", func() { panic("boom") }) })
+	must(t, s.Emit("boom"))
+	got := map[string]bool{recv(t, logged): true, recv(t, logged): true}
+	if !got["server"] || !got["client"] {
+		t.Errorf("panics logged by %v; want both ends", got)
 	}
 }
