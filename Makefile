@@ -49,7 +49,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=200000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=150000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=100000x ./internal/parser
-	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=150000x .
+	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=150000x ./internal/sio
 	go test -run='^$$' -fuzz=FuzzRecoveryAuth -fuzztime=50000x .
 	go test -run='^$$' -fuzz=FuzzPollingPayload -fuzztime=100000x ./client
 	go test -run='^$$' -fuzz=FuzzSSEEvents -fuzztime=50000x ./client

@@ -2,8 +2,9 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"time"
+
+	"github.com/hubkit/hub/socketio"
 )
 
 // Adapter is what a namespace broadcasts through: it knows which sockets are in which rooms
@@ -102,34 +103,25 @@ type BroadcastFlags struct {
 }
 
 // PacketType is a Socket.IO packet type; the values are the protocol's.
-type PacketType int
+type PacketType = socketio.PacketType
 
 // The Socket.IO packet types.
 const (
-	PacketConnect      PacketType = 0
-	PacketDisconnect   PacketType = 1
-	PacketEvent        PacketType = 2
-	PacketAck          PacketType = 3
-	PacketConnectError PacketType = 4
-	PacketBinaryEvent  PacketType = 5
-	PacketBinaryAck    PacketType = 6
+	PacketConnect      = socketio.PacketConnect
+	PacketDisconnect   = socketio.PacketDisconnect
+	PacketEvent        = socketio.PacketEvent
+	PacketAck          = socketio.PacketAck
+	PacketConnectError = socketio.PacketConnectError
+	PacketBinaryEvent  = socketio.PacketBinaryEvent
+	PacketBinaryAck    = socketio.PacketBinaryAck
 )
 
 // NoAckID is the [Packet.ID] of a packet that asks for no acknowledgement.
-const NoAckID int64 = -1
+const NoAckID = socketio.NoAckID
 
-// Packet is a Socket.IO packet in structured form, the way adapters see and forward it.
-// Data is the JSON payload, for events the array [event, args...], in which each binary
-// value is the placeholder {"_placeholder":true,"num":i} standing for Attachments[i]. An
-// event with attachments may say PacketEvent: it is sent as a binary event either way (Node's
-// adapters carry type 2 too). A Packet handed to an adapter is shared: treat it as read-only.
-type Packet struct {
-	Type        PacketType
-	Namespace   string
-	ID          int64 // NoAckID when absent
-	Data        json.RawMessage
-	Attachments [][]byte
-}
+// Packet is a Socket.IO packet in structured form, the way adapters see and forward it; see
+// [socketio.Packet]. A Packet handed to an adapter is shared: treat it as read-only.
+type Packet = socketio.Packet
 
 // SocketInfo describes a socket, local or on another server: what Node's RemoteSocket
 // carries. Rooms includes the socket's own id.

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"time"
 	"unsafe"
 
 	"github.com/hubkit/hub/internal/engine"
 	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/internal/sio"
+	"github.com/hubkit/hub/socketio"
 )
 
 // conn is the Socket.IO side of one client's Engine.IO session (Node's Client): it decodes
@@ -146,22 +147,16 @@ func (c *conn) route(pkt *parser.Packet) {
 	}
 	switch pkt.Type {
 	case parser.Event, parser.BinaryEvent:
-		elems, err := parser.SplitArray(pkt.Data)
-		if err == nil && len(elems) == 0 {
-			err = errors.New("no event name")
+		event, args, err := socketio.SplitEvent(pkt.Data, pkt.Attachments)
+		if err == nil && sio.Reserved(event) {
+			err = fmt.Errorf("reserved event name %q", event)
 		}
 		if err != nil {
-			c.badPacket(fmt.Errorf("hub: bad event payload: %w", err))
+			c.badPacket(fmt.Errorf("hub: %w", err))
 			return
 		}
-		event, ok := eventName(elems[0])
-		if !ok || parser.ReservedEvent(event) {
-			c.badPacket(fmt.Errorf("hub: bad event name %s", elems[0]))
-			return
-		}
-		args := Args{raw: elems[1:], attachments: pkt.Attachments}
 		// The queue's bound is on memory: the job and the split arguments count too.
-		size := len(pkt.Data) + jobOverhead + len(elems)*int(unsafe.Sizeof(json.RawMessage(nil)))
+		size := len(pkt.Data) + jobOverhead + (1+args.Len())*int(unsafe.Sizeof(json.RawMessage(nil)))
 		for _, a := range pkt.Attachments {
 			size += len(a)
 		}
@@ -172,36 +167,16 @@ func (c *conn) route(pkt *parser.Packet) {
 	case parser.Ack, parser.BinaryAck:
 		var args Args
 		if len(pkt.Data) > 0 {
-			elems, err := parser.SplitArray(pkt.Data)
-			if err != nil {
+			var err error
+			if args, err = socketio.NewArgs(pkt.Data, pkt.Attachments); err != nil {
 				c.badPacket(fmt.Errorf("hub: bad ack payload: %w", err))
 				return
 			}
-			args = Args{raw: elems, attachments: pkt.Attachments}
 		}
 		s.onAck(pkt.ID, args)
 	case parser.Disconnect:
 		s.close(ReasonClientNamespaceDisconnect, false)
 	}
-}
-
-// eventName returns the event name of an EVENT's first element: a string, or a number
-// (which JavaScript would use as a property key).
-func eventName(raw json.RawMessage) (string, bool) {
-	if len(raw) == 0 {
-		return "", false
-	}
-	if raw[0] == '"' {
-		var s string
-		if parser.UnmarshalArg(raw, nil, &s) != nil {
-			return "", false
-		}
-		return s, true
-	}
-	if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
-		return strconv.FormatFloat(f, 'f', -1, 64), true
-	}
-	return "", false
 }
 
 // connect handles a CONNECT for namespace name; it runs on the handler goroutine.

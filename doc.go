@@ -103,8 +103,8 @@
 // past which the client is disconnected), and acknowledgements are delivered even while it
 // does, so a handler may call EmitWithAck on its own socket. A socket's Context is
 // cancelled when it disconnects: long handlers should watch it. A panic in a handler is
-// recovered and logged, as net/http does; decoding errors and errors handlers return go to
-// Options.OnError. The client has a handler goroutine only while it has work.
+// recovered, as net/http does, and goes to Options.OnError as a *[PanicError] (logged when
+// OnError is not set), as do decoding errors (*[DecodeError]) and errors handlers return. The client has a handler goroutine only while it has work.
 //
 // # Disconnect reasons
 //

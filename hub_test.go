@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"fmt"
 	"github.com/hubkit/hub"
 )
 
@@ -102,7 +103,7 @@ func TestEventsTyped(t *testing.T) {
 	logs := make(logRecorder, 4)
 	srv, url := newServer(t, &hub.Options{
 		OnError: func(s *hub.Socket, event string, err error) {
-			errs <- errors.New(event + ": " + err.Error())
+			errs <- fmt.Errorf("%s: %w", event, err)
 		},
 		Logger: slog.New(logs),
 	})
@@ -144,7 +145,10 @@ func TestEventsTyped(t *testing.T) {
 	c.send(`42["typed",1,2,3]`) // "typed" takes a string first
 	recv(t, calls)
 	err := recv(t, errs)
-	hasPrefix(t, "decode error", err.Error(), "typed: hub: event arguments do not fit the handler")
+	errorIs(t, err, hub.ErrBadArguments)
+	if de, ok := errors.AsType[*hub.DecodeError](err); !ok || de.Event != "typed" || de.Arg != 0 {
+		t.Errorf("decode error: got %v; want a *DecodeError for argument 0 of typed", err)
+	}
 
 	// The non-reflective shapes decode as the others do.
 	c.send(`42["str"]`)
@@ -152,7 +156,11 @@ func TestEventsTyped(t *testing.T) {
 	equal(t, "str missing", recv(t, calls), "str ")
 	c.send(`42["str",5]`)
 	recv(t, calls)
-	hasPrefix(t, "str decode error", recv(t, errs).Error(), "str: hub: event arguments do not fit the handler")
+	err = recv(t, errs)
+	errorIs(t, err, hub.ErrBadArguments)
+	if de, ok := errors.AsType[*hub.DecodeError](err); !ok || de.Event != "str" || de.Arg != 0 {
+		t.Errorf("str decode error: got %v; want a *DecodeError for argument 0 of str", err)
+	}
 	c.send(`427["strack","x"]`)
 	recv(t, calls)
 	c.expect(`437["x!"]`)
@@ -163,7 +171,10 @@ func TestEventsTyped(t *testing.T) {
 
 	c.send(`42["panics"]`)
 	recv(t, calls)
-	equal(t, "panic log", recv(t, logs), "hub: panic in handler")
+	err = recv(t, errs) // with OnError set, a panic goes there, not to the log
+	if pe, ok := errors.AsType[*hub.PanicError](err); !ok || pe.Value != "boom" || pe.Event != "panics" || len(pe.Stack) == 0 {
+		t.Errorf("panic: got %v; want a *PanicError with the value, the event and a stack", err)
+	}
 	c.send(`42["none"]`) // the socket survives a panicking handler
 	equal(t, "after panic", recv(t, calls), `any none []`)
 	equal(t, "after panic", recv(t, calls), "none")

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
+
+	"github.com/hubkit/hub/internal/sio"
 )
 
 // The per-socket listener API: the Go shape of Node's EventEmitter methods on a socket.
@@ -72,9 +74,10 @@ func (l errorListener) key() uint64    { return l.id }
 // or func(args Args) for raw access. A last parameter of type [Ack] receives the client's
 // acknowledgement callback. It may return an error, which goes to [Options.OnError]. Binary
 // data arrives as []byte. Missing arguments leave zero values; extra ones are ignored;
-// arguments that do not decode into the parameter types are reported to OnError (wrapping
-// [ErrBadArguments]) and the handler is not called. On panics if handler has no such
-// signature. Several handlers for one event run in the order registered, after the OnAny
+// arguments that do not decode into the parameter types are reported to OnError as a
+// *[DecodeError] (matching [ErrBadArguments]) and the handler is not called; a panic in the
+// handler is recovered and reported to OnError as a *[PanicError] (logged when OnError is
+// not set). On panics if handler has no such signature. Several handlers for one event run in the order registered, after the OnAny
 // listeners and the packet middleware ([Socket.Use]).
 func (s *Socket) On(event string, handler any) (remove func()) {
 	return s.addHandler(event, handler, nil)
@@ -248,7 +251,7 @@ func (s *Socket) dispatch(event string, args Args, id int64) {
 	for _, l := range anys {
 		s.safely(event, func() error { l.fn(event, args); return nil })
 	}
-	ack := Ack(noAck)
+	ack := Ack(sio.NoAck)
 	if id != NoAckID {
 		ack = s.ackFunc(id)
 	}
@@ -262,7 +265,7 @@ func (s *Socket) dispatch(event string, args Args, id int64) {
 		}
 		event, args, ack = ev.Name, ev.Args, ev.Ack
 		if ack == nil {
-			ack = noAck
+			ack = sio.NoAck
 		}
 	}
 	var buf [4]namedHandler
@@ -281,7 +284,7 @@ func (s *Socket) dispatch(event string, args Args, id int64) {
 			}
 			s.removeHandler(nh.id)
 		}
-		s.safely(event, func() error { return nh.h(args, ack) })
+		s.safely(event, func() error { return nh.h(event, args, ack) })
 	}
 }
 

@@ -108,10 +108,11 @@ type Options struct {
 	// Logger receives the server's logs. Default slog.Default().
 	Logger *slog.Logger
 	// OnError, when set, receives the errors of event handlers: arguments that do not fit a
-	// handler's types (wrapping [ErrBadArguments]) and the errors handlers return; and the
-	// refusals of packet middleware (wrapping [ErrEventRefused]) on a socket without a
-	// [Socket.OnError] listener. It runs on the socket's handler goroutine. Default: log
-	// them at Warn level.
+	// handler's types (a *[DecodeError], matching [ErrBadArguments]), the errors handlers
+	// return and their panics (a *[PanicError]); and the refusals of packet middleware
+	// (wrapping [ErrEventRefused]) on a socket without a [Socket.OnError] listener. It runs
+	// on the socket's handler goroutine. Default: log them at Warn level, panics at Error
+	// level with their stack.
 	OnError func(s *Socket, event string, err error)
 
 	// ClientJS serves the browser client: GET requests for files directly under Path named

@@ -2,6 +2,8 @@ package hub
 
 import (
 	"slices"
+
+	"github.com/hubkit/hub/socketio"
 )
 
 // Outgoing listeners: Node's socket.onAnyOutgoing and its kin. They see the events sent to
@@ -96,17 +98,13 @@ type outgoingEvent struct {
 // outgoingOf returns the event p carries, for the outgoing listeners; nil if p is not one.
 // p is not kept: Args are made over a copy of its data, which the caller may reuse.
 func outgoingOf(p *Packet) *outgoingEvent {
-	all, err := NewArgs(slices.Clone(p.Data), p.Attachments)
-	if err != nil || all.Len() == 0 {
-		return nil
-	}
-	name, ok := eventName(all.Raw(0))
-	if !ok {
+	name, args, err := socketio.SplitEvent(slices.Clone(p.Data), p.Attachments)
+	if err != nil {
 		return nil
 	}
 	return &outgoingEvent{
 		name: name,
-		args: Args{raw: all.raw[1:], attachments: all.attachments},
+		args: args,
 		size: len(p.Data) + jobOverhead,
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"sync/atomic"
+
+	"github.com/hubkit/hub/internal/sio"
+	"github.com/hubkit/hub/socketio"
 )
 
 // Server-side emits: events between the servers of a cluster, through the namespace's
@@ -73,24 +75,13 @@ func (ns *Namespace) OnServerSideEmitWithAck(fn func(event string, args Args, ac
 // [event, args...]. ack, nil when the sender asked for no acknowledgement, sends the answer
 // back to the sender; hub calls it at most once.
 func (ns *Namespace) ReceiveServerSideEmit(p *Packet, ack Ack) error {
-	all, err := NewArgs(p.Data, p.Attachments)
+	event, args, err := socketio.SplitEvent(p.Data, p.Attachments)
 	if err != nil {
-		return err
+		return fmt.Errorf("hub: server-side emit: %w", err)
 	}
-	event, ok := eventName(all.Raw(0))
-	if !ok {
-		return fmt.Errorf("hub: server-side emit: bad event name %s", all.Raw(0))
-	}
-	args := Args{raw: all.raw[1:], attachments: all.attachments}
-	answer := Ack(noAck)
+	answer := Ack(sio.NoAck)
 	if ack != nil {
-		var sent atomic.Bool
-		answer = func(vals ...any) error {
-			if !sent.CompareAndSwap(false, true) {
-				return nil
-			}
-			return ack(vals...)
-		}
+		answer = sio.Once(ack)
 	}
 	ns.mu.RLock()
 	fns := ns.onServerEmit

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/internal/engine"
+	"github.com/hubkit/hub/internal/sio"
 )
 
 // DisconnectReason says why a socket disconnected: one of the Reason constants, the Node
@@ -372,38 +373,34 @@ func (s *Socket) onAck(id int64, args Args) {
 
 // ackFunc returns the Ack answering the client's acknowledgement id.
 func (s *Socket) ackFunc(id int64) Ack {
-	var sent atomic.Bool
-	return func(args ...any) error {
-		if !sent.CompareAndSwap(false, true) {
-			return nil
-		}
+	return sio.Once(func(args ...any) error {
 		p, err := newAckPacket(s.ns.name, id, args)
 		if err != nil {
 			return err
 		}
 		return s.send(p, false)
-	}
+	})
 }
 
-func noAck(...any) error { return nil }
-
-// safely calls fn, reporting the error it returns to OnError and logging a panic.
+// safely calls fn, reporting the error it returns, or its panic as a *PanicError, to
+// OnError.
 func (s *Socket) safely(event string, fn func() error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.ns.srv.opts.Logger.Error("hub: panic in handler",
-				"namespace", s.ns.name, "socket", s.id, "event", event,
-				"panic", r, "stack", string(debug.Stack()))
-		}
-	}()
-	if err := fn(); err != nil {
+	if err := sio.Call(event, fn); err != nil {
 		s.reportError(event, err)
 	}
 }
 
+// reportError hands err to Options.OnError, or logs it when OnError is not set (a panic
+// with its stack).
 func (s *Socket) reportError(event string, err error) {
 	if onError := s.ns.srv.opts.OnError; onError != nil {
 		onError(s, event, err)
+		return
+	}
+	if pe, ok := errors.AsType[*PanicError](err); ok {
+		s.ns.srv.opts.Logger.Error("hub: panic in handler",
+			"namespace", s.ns.name, "socket", s.id, "event", event,
+			"panic", pe.Value, "stack", string(pe.Stack))
 		return
 	}
 	s.ns.srv.opts.Logger.Warn("hub: event handler error",

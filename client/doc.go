@@ -39,9 +39,13 @@
 // # Events
 //
 // [Socket.On] takes typed handlers: the event's arguments are decoded from JSON into the
-// parameter types, binary data into []byte, and a last [AckFunc] parameter answers the
-// server's acknowledgement. Arguments that do not fit go to [Socket.OnError] as a
-// *[DecodeError]; the network never makes the client panic. [Socket.Emit] marshals its
+// parameter types, binary data into []byte, a single [Args] parameter gets them all as they
+// are, and a last [AckFunc] parameter answers the server's acknowledgement (once: a second
+// call returns [ErrAckAlreadySent]). Arguments that do not fit go to [Socket.OnError] as a
+// *[DecodeError], a handler's panic as a *[PanicError]; the network never makes the client
+// panic. Args are immutable and may be kept. Handlers, Args and acks work as on the server:
+// both ends share one implementation, and package [github.com/hubkit/hub/socketio] names the
+// types both use. [Socket.Emit] marshals its
 // arguments as JSON, []byte values (at any depth) travelling as binary attachments;
 // [Socket.EmitWithAck] waits for the server's acknowledgement and returns its [Args].
 //

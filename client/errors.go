@@ -3,7 +3,8 @@ package client
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+
+	"github.com/hubkit/hub/socketio"
 )
 
 // Disconnect reasons, the words of socket.io-client, passed to "disconnect" handlers.
@@ -45,8 +46,17 @@ var (
 	ErrMessageTooBig = errors.New("client: message from the server exceeds Options.MaxMessageSize")
 
 	// ErrReservedEvent is returned by an emit of a reserved event name (connect,
-	// connect_error, disconnect, disconnecting, newListener, removeListener).
-	ErrReservedEvent = errors.New("client: reserved event name")
+	// connect_error, disconnect, disconnecting, newListener, removeListener). It is
+	// [socketio.ErrReservedEvent], shared with the server.
+	ErrReservedEvent = socketio.ErrReservedEvent
+
+	// ErrBadArguments is matched by every *[DecodeError]: event arguments that do not fit
+	// the handler. It is [socketio.ErrBadArguments], shared with the server.
+	ErrBadArguments = socketio.ErrBadArguments
+
+	// ErrAckAlreadySent is returned by an [AckFunc] called more than once: only the first
+	// call answers. It is [socketio.ErrAckAlreadySent], shared with the server.
+	ErrAckAlreadySent = socketio.ErrAckAlreadySent
 )
 
 // ConnectError is the server's refusal of a namespace connection, a CONNECT_ERROR packet:
@@ -59,17 +69,12 @@ type ConnectError struct {
 
 func (e *ConnectError) Error() string { return "client: connect error: " + e.Message }
 
-// DecodeError reports an event whose arguments do not fit the parameters of its handler
-// (or a payload that cannot be decoded at all). It goes to the socket's [Socket.OnError]
-// hook, and the handler is not called.
-type DecodeError struct {
-	Event string // the event name
-	Arg   int    // index of the argument that does not fit
-	Err   error
-}
+// DecodeError reports an event whose arguments do not fit the parameters of its handler.
+// It goes to the socket's [Socket.OnError] hook, and the handler is not called; it matches
+// [ErrBadArguments]. It is hub's DecodeError too; see [socketio.DecodeError].
+type DecodeError = socketio.DecodeError
 
-func (e *DecodeError) Error() string {
-	return fmt.Sprintf("client: event %q: argument %d: %v", e.Event, e.Arg, e.Err)
-}
-
-func (e *DecodeError) Unwrap() error { return e.Err }
+// PanicError is a panic recovered from a handler, with its value and stack; it goes to the
+// socket's [Socket.OnError] hook (logged when there is none). It is hub's PanicError too;
+// see [socketio.PanicError].
+type PanicError = socketio.PanicError

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hubkit/hub/internal/eio"
 	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/internal/sio"
 )
 
 // Manager is one connection to a Socket.IO server (an Engine.IO session), shared by the
@@ -131,7 +132,7 @@ func (m *Manager) Socket(nsp string, opts *SocketOptions) *Socket {
 		nsp:      nsp,
 		auth:     m.opts.Auth,
 		acks:     make(map[int64]*pendingAck),
-		handlers: make(map[string][]*handler),
+		handlers: make(map[string][]sio.Handler),
 		reserved: make(map[string][]func(any)),
 		closed:   m.closed,
 	}

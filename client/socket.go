@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/internal/sio"
+	"github.com/hubkit/hub/socketio"
 )
 
 // Socket is the client side of one namespace connection, like socket.io-client's Socket.
@@ -27,8 +28,8 @@ type Socket struct {
 	auth  any
 	owner bool // made by Dial: Close closes the Manager
 
-	hmu      sync.RWMutex          // guards the handler fields
-	handlers map[string][]*handler // guarded by hmu
+	hmu      sync.RWMutex             // guards the handler fields
+	handlers map[string][]sio.Handler // guarded by hmu
 	reserved map[string][]func(any)
 	anys     []func(string, Args)
 	onError  func(error)
@@ -144,12 +145,13 @@ func (s *Socket) Recovered() bool {
 // The handler is a func whose parameters receive the event's arguments, each decoded from
 // JSON into the parameter's type as encoding/json does, with binary arguments (at any
 // depth) decoded into []byte. Missing arguments leave zero values and extra ones are
-// ignored, as in JavaScript; a variadic last parameter takes the remaining arguments. If
+// ignored, as in JavaScript; a variadic last parameter takes the remaining arguments; a
+// single [Args] parameter receives all the arguments as they are (raw access). If
 // the last parameter is an [AckFunc] (or a func(...any) error, or a func(...any)), it
 // answers the server's acknowledgement. The handler may return an error, which goes to the
 // [Socket.OnError] hook. An argument that does not fit its parameter is a *[DecodeError]
-// for the OnError hook, and the handler is not called; a handler panic is recovered and
-// reported there too.
+// for the OnError hook (matching [ErrBadArguments]), and the handler is not called; a
+// handler panic is recovered and reported there as a *[PanicError].
 //
 // The socket's own events take: "connect" a func(), "disconnect" a func(reason string) (see
 // the Reason constants), "connect_error" a func(err error) (a *[ConnectError] when the
@@ -167,7 +169,7 @@ func (s *Socket) On(event string, handler any) {
 		s.hmu.Unlock()
 		return
 	}
-	h, err := newHandler(handler)
+	h, err := sio.NewHandler(handler)
 	if err != nil {
 		panic(fmt.Errorf("client: On(%q): %w", event, err))
 	}
@@ -426,26 +428,16 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 
 // encodeEvent encodes an EVENT (or BINARY_EVENT) packet as Engine.IO messages.
 func (s *Socket) encodeEvent(id int64, event string, args []any) ([]packet.Packet, error) {
-	if parser.ReservedEvent(event) {
-		return nil, fmt.Errorf("%w: %q", ErrReservedEvent, event)
-	}
-	all := make([]any, 0, len(args)+1)
-	all = append(all, event)
-	all = append(all, args...)
-	pkts, err := encodePacket(parser.Event, s.nsp, id, all)
-	if err != nil {
-		return nil, fmt.Errorf("client: emit %q: %w", event, err)
-	}
-	return pkts, nil
-}
-
-// encodePacket encodes an EVENT or ACK packet; binary values make it BINARY_EVENT or
-// BINARY_ACK, followed by its attachments (copied, so the caller may reuse its slices).
-func encodePacket(typ parser.Type, nsp string, id int64, args []any) ([]packet.Packet, error) {
-	data, atts, err := parser.AppendArgs(nil, args)
+	data, atts, err := sio.AppendEvent(nil, "client", event, args)
 	if err != nil {
 		return nil, err
 	}
+	return encodePacket(parser.Event, s.nsp, id, data, atts), nil
+}
+
+// encodePacket encodes an EVENT or ACK packet of payload data and atts; attachments make it
+// BINARY_EVENT or BINARY_ACK, followed by them (copied, so the caller may reuse its slices).
+func encodePacket(typ parser.Type, nsp string, id int64, data []byte, atts [][]byte) []packet.Packet {
 	if len(atts) > 0 {
 		if typ == parser.Event {
 			typ = parser.BinaryEvent
@@ -459,7 +451,7 @@ func encodePacket(typ parser.Type, nsp string, id int64, args []any) ([]packet.P
 	for _, a := range atts {
 		pkts = append(pkts, packet.Packet{Type: packet.Message, Data: bytes.Clone(a), Binary: true})
 	}
-	return pkts, nil
+	return pkts
 }
 
 // sendLocked queues an emit, or buffers it while the socket is not connected.
@@ -639,20 +631,18 @@ func (s *Socket) onPacketLocked(e *engine, p *parser.Packet) {
 		if !s.active {
 			return
 		}
-		elems, err := parser.SplitArray(p.Data)
-		if err != nil || len(elems) == 0 {
+		event, args, err := socketio.SplitEvent(p.Data, p.Attachments)
+		if err != nil {
 			e.end(ReasonParseError, err)
 			return
 		}
-		event := eventName(elems[0])
-		args := Args{raw: elems[1:], attachments: p.Attachments}
 		if s.pid != "" && args.Len() > 0 {
 			var off string
-			if json.Unmarshal(args.raw[args.Len()-1], &off) == nil {
+			if json.Unmarshal(args.Raw(args.Len()-1), &off) == nil {
 				s.offset = off
 			}
 		}
-		var ack AckFunc
+		ack := AckFunc(sio.NoAck)
 		if p.ID >= 0 {
 			ack = s.ackFunc(e, p.ID)
 		}
@@ -669,43 +659,30 @@ func (s *Socket) onPacketLocked(e *engine, p *parser.Packet) {
 			return
 		}
 		delete(s.acks, p.ID)
-		elems, err := parser.SplitArray(p.Data)
+		args, err := socketio.NewArgs(p.Data, p.Attachments)
 		if err != nil {
 			pa.ch <- ackResult{err: fmt.Errorf("client: bad ack: %w", err)}
 			return
 		}
-		pa.ch <- ackResult{args: Args{raw: elems, attachments: p.Attachments}}
+		pa.ch <- ackResult{args: args}
 	}
-}
-
-// eventName reads the first element of an EVENT: a string, or a number as written.
-func eventName(raw json.RawMessage) string {
-	var name string
-	if json.Unmarshal(raw, &name) == nil {
-		return name
-	}
-	return string(raw)
 }
 
 // ackFunc returns the function that answers the server's event id, on session e.
 func (s *Socket) ackFunc(e *engine, id int64) AckFunc {
-	var sent atomic.Bool
-	return func(args ...any) error {
-		if !sent.CompareAndSwap(false, true) {
-			return errors.New("client: ack already sent")
-		}
-		pkts, err := encodePacket(parser.Ack, s.nsp, id, args)
+	return sio.Once(func(args ...any) error {
+		data, atts, err := sio.AppendAck(nil, "client", args)
 		if err != nil {
-			return fmt.Errorf("client: ack: %w", err)
+			return err
 		}
-		if err := e.send(false, pkts...); err != nil {
+		if err := e.send(false, encodePacket(parser.Ack, s.nsp, id, data, atts)...); err != nil {
 			if errors.Is(err, errEngineClosed) {
 				return ErrDisconnected
 			}
 			return err
 		}
 		return nil
-	}
+	})
 }
 
 // engineClosedLocked handles the end of session e; the caller holds m.mu.
@@ -763,20 +740,13 @@ func (s *Socket) dispatch(event string, args Args, ack AckFunc) {
 		s.protect(event, func() error { fn(event, args); return nil })
 	}
 	for _, h := range hs {
-		s.protect(event, func() error { return h.call(event, args, ack) })
+		s.protect(event, func() error { return h(event, args, ack) })
 	}
 }
 
 // protect runs one handler, sending its error or panic to the OnError hook.
 func (s *Socket) protect(event string, fn func() error) {
-	err := func() (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("client: handler for %q panicked: %v", event, r)
-			}
-		}()
-		return fn()
-	}()
+	err := sio.Call(event, fn)
 	if err == nil {
 		return
 	}
@@ -785,6 +755,11 @@ func (s *Socket) protect(event string, fn func() error) {
 	s.hmu.RUnlock()
 	if hook != nil {
 		hook(err)
+		return
+	}
+	if pe, ok := errors.AsType[*PanicError](err); ok {
+		s.m.opts.Logger.Error("client: panic in handler", "namespace", s.nsp, "event", event,
+			"panic", pe.Value, "stack", string(pe.Stack))
 		return
 	}
 	s.m.opts.Logger.Warn("client: handler error", "namespace", s.nsp, "event", event, "err", err)

@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/hubkit/hub/client"
-	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/socketio"
 )
 
 // Recorder keeps, in arrival order, the events of one name a client socket receives, for a
@@ -23,11 +23,8 @@ type Recorder struct {
 	arrived chan struct{} // closed and replaced when an event arrives; guarded by mu
 }
 
-// recorded is one event's arguments, copied out of the client's buffers.
-type recorded struct {
-	args        []json.RawMessage // binary values as placeholders
-	attachments [][]byte          // what the placeholders refer to
-}
+// recorded is one event's arguments; client Args are immutable and may be kept.
+type recorded = client.Args
 
 // Record starts recording the events called event that s receives, from now on; register
 // it before the events can arrive (before Connect, for events the server emits on
@@ -38,9 +35,9 @@ func Record(s *client.Socket, event string) *Recorder {
 	r := &Recorder{event: event, arrived: make(chan struct{})}
 	switch event {
 	case "connect":
-		s.On(event, func() { r.add(recorded{}) })
+		s.On(event, func() { r.add(client.Args{}) })
 	case "disconnect":
-		s.On(event, func(reason string) { r.add(recorded{args: []json.RawMessage{mustJSON(reason)}}) })
+		s.On(event, func(reason string) { r.add(argsOf(reason)) })
 	case "connect_error":
 		s.On(event, func(err error) {
 			msg, data := err.Error(), json.RawMessage("null")
@@ -50,12 +47,12 @@ func Record(s *client.Socket, event string) *Recorder {
 					data = bytes.Clone(ce.Data)
 				}
 			}
-			r.add(recorded{args: []json.RawMessage{mustJSON(msg), data}})
+			r.add(argsOf(msg, data))
 		})
 	default:
 		s.OnAny(func(ev string, args client.Args) {
 			if ev == event {
-				r.add(keep(args))
+				r.add(args)
 			}
 		})
 	}
@@ -73,7 +70,7 @@ func (r *Recorder) Next(ctx context.Context, v ...any) error {
 			e := r.events[0]
 			r.events = r.events[1:]
 			r.mu.Unlock()
-			return e.decode(v)
+			return decode(e, v)
 		}
 		arrived := r.arrived
 		r.mu.Unlock()
@@ -100,72 +97,25 @@ func (r *Recorder) add(e recorded) {
 	r.arrived = make(chan struct{})
 }
 
-func (e recorded) decode(v []any) error {
+// decode decodes args into v, in order; v past the arguments decode JSON null.
+func decode(args client.Args, v []any) error {
 	for i, p := range v {
-		raw := json.RawMessage("null")
-		if i < len(e.args) {
-			raw = e.args[i]
-		}
-		if err := parser.UnmarshalArg(raw, e.attachments, p); err != nil {
-			return fmt.Errorf("hubtest: argument %d: %w", i, err)
+		if err := args.Decode(i, p); err != nil {
+			return fmt.Errorf("hubtest: %w", err)
 		}
 	}
 	return nil
 }
 
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
+// argsOf returns the Args of values, marshalled as JSON.
+func argsOf(values ...any) client.Args {
+	data, err := json.Marshal(values)
 	if err != nil {
 		panic(err)
 	}
-	return b
-}
-
-// keep copies what an event handler is given, which it may not keep: the arguments' JSON,
-// and the binary attachments their placeholders refer to, recovered by decoding each
-// argument that has placeholders both as it is and with its binary values, side by side.
-func keep(args client.Args) recorded {
-	e := recorded{args: make([]json.RawMessage, args.Len())}
-	for i := range e.args {
-		raw := bytes.Clone(args.Raw(i))
-		e.args[i] = raw
-		if !bytes.Contains(raw, []byte(`"_placeholder"`)) {
-			continue
-		}
-		var shape, values any
-		if json.Unmarshal(raw, &shape) != nil || args.Decode(i, &values) != nil {
-			continue // Next reports it
-		}
-		e.attachments = collect(shape, values, e.attachments)
+	args, err := socketio.NewArgs(data, nil)
+	if err != nil {
+		panic(err)
 	}
-	return e
-}
-
-// collect walks shape, an argument decoded with its placeholders, beside values, the same
-// argument with the binary data in their place, and sets atts[num] for every placeholder.
-func collect(shape, values any, atts [][]byte) [][]byte {
-	switch sh := shape.(type) {
-	case map[string]any:
-		if b, ok := values.([]byte); ok && sh["_placeholder"] == true {
-			if n, ok := sh["num"].(float64); ok && n >= 0 && n < 1<<16 && n == float64(int(n)) {
-				for len(atts) <= int(n) {
-					atts = append(atts, nil)
-				}
-				atts[int(n)] = bytes.Clone(b)
-			}
-			return atts
-		}
-		vm, _ := values.(map[string]any)
-		for k, v := range sh {
-			atts = collect(v, vm[k], atts)
-		}
-	case []any:
-		vs, _ := values.([]any)
-		for i, v := range sh {
-			if i < len(vs) {
-				atts = collect(v, vs[i], atts)
-			}
-		}
-	}
-	return atts
+	return args
 }

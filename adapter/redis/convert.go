@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub"
-	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/socketio"
 )
 
 // Conversions between hub's structured values and the JavaScript values Node's adapter
@@ -165,7 +165,7 @@ func goValue(v any) any {
 // anyValue returns the JavaScript value of a Go value, as hub would send it to a client:
 // marshalled as JSON, []byte as Buffers.
 func anyValue(v any) (any, error) {
-	data, atts, err := parser.AppendArgs(nil, []any{v})
+	data, atts, err := socketio.AppendArgs(nil, []any{v})
 	if err != nil {
 		return nil, err
 	}

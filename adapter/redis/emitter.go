@@ -8,7 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hubkit/hub"
-	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/socketio"
 )
 
 // emitterUID is the sender id of an emitter's messages, as in Node's emitter.
@@ -121,7 +121,7 @@ func (e *Emitter) Emit(ctx context.Context, event string, args ...any) error {
 
 // eventValue returns [event, args...] as a JavaScript value.
 func eventValue(event string, args []any) (any, error) {
-	raw, atts, err := parser.AppendArgs(nil, append([]any{event}, args...))
+	raw, atts, err := socketio.AppendArgs(nil, append([]any{event}, args...))
 	if err != nil {
 		return nil, fmt.Errorf("redis: emit %q: %w", event, err)
 	}

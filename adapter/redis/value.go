@@ -2,6 +2,7 @@ package redis
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
-	"github.com/hubkit/hub/internal/parser"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
@@ -512,7 +512,8 @@ func appendFloat(dst []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(dst, "null"...)
 	}
-	return parser.AppendFloat(dst, f)
+	b, _ := json.Marshal(f) // finite: encoding/json writes it as Number.prototype.toString does
+	return append(dst, b...)
 }
 
 const hexDigits = "0123456789abcdef"

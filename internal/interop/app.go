@@ -169,6 +169,10 @@ func (a *app) onMain(s *hub.Socket) {
 		a.reasons[s.ID()] = string(reason)
 		a.mu.Unlock()
 	})
+	// Events named by a number are named as String(n): 1.5 is "1.5", 1e21 is "1e+21".
+	for _, name := range []string{"7", "1.5", "1e+21"} {
+		s.On(name, func(ack hub.Ack) { ack(name) })
+	}
 
 	echoHandlers(s)
 

@@ -427,6 +427,11 @@ func settableField(v reflect.Value, index []int) (reflect.Value, error) {
 	return v, nil
 }
 
+// PlainString returns the value of raw when it is a JSON string with nothing to unescape,
+// as UnmarshalArg would decode it into a string; false for anything else, which is left to
+// UnmarshalArg. It allocates only the string.
+func PlainString(raw []byte) (string, bool) { return plainString(raw) }
+
 // plainString returns the value of a JSON string with nothing to unescape: quotes around valid
 // UTF-8 without a backslash or a control character. Anything else is left to encoding/json.
 func plainString(raw []byte) (string, bool) {

@@ -61,6 +61,8 @@ io.on("connection", (socket) => {
   socket.on("disconnect", (reason) => reasons.set(socket.id, reason));
 
   echoHandlers(socket);
+  // Events named by a number are named as String(n): 1.5 is "1.5", 1e21 is "1e+21".
+  for (const name of ["7", "1.5", "1e+21"]) socket.on(name, (ack) => ack(name));
 
   socket.on("server-ack", (event, ...args) => {
     socket.timeout(2000).emit(event, ...args, (err, ...res) =>

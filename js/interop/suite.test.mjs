@@ -373,6 +373,14 @@ for (const [modeName, mode] of Object.entries(MODES)) {
       socket.emit("server-ack", "bin-question", Buffer.from([1, 2, 3]));
       assert.deepEqual(await result, [{ result: [{ back: Buffer.from([1, 2, 3, 4]) }] }]);
     });
+
+    test("numeric event names: the server names them as String(n)", async (t) => {
+      const clients = new Clients(t);
+      const { socket } = await clients.open(mode);
+      assert.deepEqual(await ack(socket, 7), ["7"]);
+      assert.deepEqual(await ack(socket, 1.5), ["1.5"]);
+      assert.deepEqual(await ack(socket, 1e21), ["1e+21"]);
+    });
   });
 }
 

@@ -1,8 +1,10 @@
-package hub
+package sio
 
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/hubkit/hub/socketio"
 )
 
 // FuzzEventHandler feeds arbitrary argument arrays to typed handlers: whatever a client
@@ -16,25 +18,33 @@ func FuzzEventHandler(f *testing.F) {
 		X, Y int
 		B    []byte
 	}
-	handlers := []eventHandler{
-		newEventHandler(func(a string, b int, c point) {}),
-		newEventHandler(func(args ...any) {}),
-		newEventHandler(func(b []byte, m map[string]map[string][]byte, ack Ack) error { return nil }),
-		newEventHandler(func(p *point, f float64, rest ...json.RawMessage) {}),
-		newEventHandler(func(args Args) { args.Values(); _ = args.String() }),
+	handlers := []Handler{
+		mustHandler(func(a string, b int, c point) {}),
+		mustHandler(func(args ...any) {}),
+		mustHandler(func(b []byte, m map[string]map[string][]byte, ack socketio.Ack) error { return nil }),
+		mustHandler(func(p *point, f float64, rest ...json.RawMessage) {}),
+		mustHandler(func(args socketio.Args) { args.Values(); _ = args.String() }),
 	}
 	f.Fuzz(func(t *testing.T, data string, n uint8) {
 		att := make([][]byte, n%4)
 		for i := range att {
 			att[i] = []byte{byte(i)}
 		}
-		args, err := NewArgs(json.RawMessage(data), att)
+		args, err := socketio.NewArgs(json.RawMessage(data), att)
 		if err != nil {
 			return
 		}
 		for _, h := range handlers {
-			h(args, noAck)
+			_ = h("ev", args, NoAck)
 		}
 		args.Values()
 	})
+}
+
+func mustHandler(fn any) Handler {
+	h, err := NewHandler(fn)
+	if err != nil {
+		panic(err)
+	}
+	return h
 }
