@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/hubkit/hub/internal/eio"
 	"github.com/hubkit/hub/internal/engine"
-	"github.com/hubkit/hub/internal/engine/packet"
 	"github.com/hubkit/hub/internal/parser"
 	"github.com/hubkit/hub/internal/sio"
 	"github.com/hubkit/hub/socketio"
@@ -96,5 +96,5 @@ func marshalJSON(v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return packet.ToValidUTF8(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+	return eio.ToValidUTF8(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
 }

@@ -146,7 +146,8 @@ func TestEventsTyped(t *testing.T) {
 	recv(t, calls)
 	err := recv(t, errs)
 	errorIs(t, err, hub.ErrBadArguments)
-	if de, ok := errors.AsType[*hub.DecodeError](err); !ok || de.Event != "typed" || de.Arg != 0 {
+	var de *hub.DecodeError
+	if ok := errors.As(err, &de); !ok || de.Event != "typed" || de.Arg != 0 {
 		t.Errorf("decode error: got %v; want a *DecodeError for argument 0 of typed", err)
 	}
 
@@ -158,7 +159,8 @@ func TestEventsTyped(t *testing.T) {
 	recv(t, calls)
 	err = recv(t, errs)
 	errorIs(t, err, hub.ErrBadArguments)
-	if de, ok := errors.AsType[*hub.DecodeError](err); !ok || de.Event != "str" || de.Arg != 0 {
+	de = nil
+	if ok := errors.As(err, &de); !ok || de.Event != "str" || de.Arg != 0 {
 		t.Errorf("str decode error: got %v; want a *DecodeError for argument 0 of str", err)
 	}
 	c.send(`427["strack","x"]`)
@@ -172,7 +174,8 @@ func TestEventsTyped(t *testing.T) {
 	c.send(`42["panics"]`)
 	recv(t, calls)
 	err = recv(t, errs) // with OnError set, a panic goes there, not to the log
-	if pe, ok := errors.AsType[*hub.PanicError](err); !ok || pe.Value != "boom" || pe.Event != "panics" || len(pe.Stack) == 0 {
+	var pe *hub.PanicError
+	if ok := errors.As(err, &pe); !ok || pe.Value != "boom" || pe.Event != "panics" || len(pe.Stack) == 0 {
 		t.Errorf("panic: got %v; want a *PanicError with the value, the event and a stack", err)
 	}
 	c.send(`42["none"]`) // the socket survives a panicking handler

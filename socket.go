@@ -397,7 +397,8 @@ func (s *Socket) reportError(event string, err error) {
 		onError(s, event, err)
 		return
 	}
-	if pe, ok := errors.AsType[*PanicError](err); ok {
+	var pe *PanicError
+	if ok := errors.As(err, &pe); ok {
 		s.ns.srv.opts.Logger.Error("hub: panic in handler",
 			"namespace", s.ns.name, "socket", s.id, "event", event,
 			"panic", pe.Value, "stack", string(pe.Stack))

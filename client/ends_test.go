@@ -135,7 +135,8 @@ func TestEndsHandlerPanic(t *testing.T) {
 		err  error
 		want string
 	}{"server": {recv(t, e.srvErrs), "server value"}, "client": {recv(t, e.cliErrs), "client value"}} {
-		pe, ok := errors.AsType[*hub.PanicError](c.err)
+		var pe *hub.PanicError
+		ok := errors.As(c.err, &pe)
 		if !ok || pe.Event != "boom" || pe.Value != c.want || len(pe.Stack) == 0 {
 			t.Errorf("%s end: error hook got %v; want a *PanicError for boom with value %q and a stack", end, c.err, c.want)
 		}
@@ -158,7 +159,8 @@ func TestEndsBadArguments(t *testing.T) {
 	must(t, e.client.Emit("num", "a", "not a number"))
 	must(t, e.socket.Emit("num", "a", "not a number"))
 	for end, err := range map[string]error{"server": recv(t, e.srvErrs), "client": recv(t, e.cliErrs)} {
-		de, ok := errors.AsType[*hub.DecodeError](err)
+		var de *hub.DecodeError
+		ok := errors.As(err, &de)
 		if !ok || de.Event != "num" || de.Arg != 1 || !errors.Is(err, hub.ErrBadArguments) || !errors.Is(err, client.ErrBadArguments) {
 			t.Errorf("%s end: error hook got %v; want a *DecodeError for argument 1 of num matching ErrBadArguments", end, err)
 		}

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/hubkit/hub/internal/engine/packet"
+	"github.com/hubkit/hub/internal/eio"
 	"github.com/hubkit/hub/internal/parser"
 	"github.com/hubkit/hub/internal/sio"
 	"github.com/hubkit/hub/socketio"
@@ -54,7 +54,7 @@ type Socket struct {
 
 // buffered is an emit waiting for the socket to connect.
 type buffered struct {
-	pkts []packet.Packet
+	pkts []eio.Packet
 	ack  *pendingAck
 }
 
@@ -347,7 +347,7 @@ func (s *Socket) disconnectLocked(werr error) {
 // sendDisconnect sends a DISCONNECT packet for the namespace on session e.
 func (s *Socket) sendDisconnect(e *engine) {
 	p := parser.Packet{Type: parser.Disconnect, Namespace: s.nsp, ID: parser.NoID}
-	e.send(true, packet.Packet{Type: packet.Message, Data: p.Append(nil)})
+	e.send(true, eio.Packet{Type: eio.Message, Data: p.Append(nil)})
 }
 
 // Emit sends an event with arguments. Arguments are marshalled to JSON as encoding/json
@@ -427,7 +427,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 }
 
 // encodeEvent encodes an EVENT (or BINARY_EVENT) packet as Engine.IO messages.
-func (s *Socket) encodeEvent(id int64, event string, args []any) ([]packet.Packet, error) {
+func (s *Socket) encodeEvent(id int64, event string, args []any) ([]eio.Packet, error) {
 	data, atts, err := sio.AppendEvent(nil, "client", event, args)
 	if err != nil {
 		return nil, err
@@ -437,7 +437,7 @@ func (s *Socket) encodeEvent(id int64, event string, args []any) ([]packet.Packe
 
 // encodePacket encodes an EVENT or ACK packet of payload data and atts; attachments make it
 // BINARY_EVENT or BINARY_ACK, followed by them (copied, so the caller may reuse its slices).
-func encodePacket(typ parser.Type, nsp string, id int64, data []byte, atts [][]byte) []packet.Packet {
+func encodePacket(typ parser.Type, nsp string, id int64, data []byte, atts [][]byte) []eio.Packet {
 	if len(atts) > 0 {
 		if typ == parser.Event {
 			typ = parser.BinaryEvent
@@ -446,16 +446,16 @@ func encodePacket(typ parser.Type, nsp string, id int64, data []byte, atts [][]b
 		}
 	}
 	p := parser.Packet{Type: typ, Namespace: nsp, ID: id, Data: data, Attachments: atts}
-	pkts := make([]packet.Packet, 0, 1+len(atts))
-	pkts = append(pkts, packet.Packet{Type: packet.Message, Data: p.Append(nil)})
+	pkts := make([]eio.Packet, 0, 1+len(atts))
+	pkts = append(pkts, eio.Packet{Type: eio.Message, Data: p.Append(nil)})
 	for _, a := range atts {
-		pkts = append(pkts, packet.Packet{Type: packet.Message, Data: bytes.Clone(a), Binary: true})
+		pkts = append(pkts, eio.Packet{Type: eio.Message, Data: bytes.Clone(a), Binary: true})
 	}
 	return pkts
 }
 
 // sendLocked queues an emit, or buffers it while the socket is not connected.
-func (s *Socket) sendLocked(pkts []packet.Packet, pa *pendingAck) error {
+func (s *Socket) sendLocked(pkts []eio.Packet, pa *pendingAck) error {
 	m := s.m
 	if s.closed {
 		return ErrClosed
@@ -499,7 +499,7 @@ func (s *Socket) sendConnect(e *engine) {
 		return
 	}
 	p := parser.Packet{Type: parser.Connect, Namespace: s.nsp, ID: parser.NoID, Data: data}
-	e.send(true, packet.Packet{Type: packet.Message, Data: p.Append(nil)})
+	e.send(true, eio.Packet{Type: eio.Message, Data: p.Append(nil)})
 }
 
 // authPayload marshals the auth value, merged with the recovery fields {pid, offset} once
@@ -757,7 +757,8 @@ func (s *Socket) protect(event string, fn func() error) {
 		hook(err)
 		return
 	}
-	if pe, ok := errors.AsType[*PanicError](err); ok {
+	var pe *PanicError
+	if ok := errors.As(err, &pe); ok {
 		s.m.opts.Logger.Error("client: panic in handler", "namespace", s.nsp, "event", event,
 			"panic", pe.Value, "stack", string(pe.Stack))
 		return
