@@ -46,6 +46,10 @@
 //	nsp.use(fn), nsp.on("connection", fn)         ns.Use(fn), ns.OnConnection(fn)
 //	socket.id, socket.handshake, socket.data      s.ID(), s.Handshake(), s.Data() / s.SetData(v)
 //	socket.on("ev", (a, b, cb) => …)              s.On("ev", func(a string, b T, ack hub.Ack) {…})
+//	socket.on("ev", (...args) => …)               s.On("ev", func(args hub.Args) {…}) (raw access; the same in the client)
+//	cb(x); cb(y) (the second ignored)             ack(x); ack(y) returns hub.ErrAckAlreadySent
+//	a throwing handler (ends Node's process)      recovered: a *hub.PanicError to Options.OnError, logged without it
+//	socket.emit(1.5, …) from a JS client          s.On("1.5", …) (a numeric name as JavaScript's String(n))
 //	socket.onAny((ev, ...args) => …)              s.OnAny(func(ev string, args hub.Args) {…})
 //	socket.once("ev", fn); socket.off("ev", fn)   remove := s.Once("ev", fn) (On returns one too); remove()
 //	socket.off("ev")                              s.Off("ev")
