@@ -306,6 +306,8 @@ func (r *RemoteSocket) Join(rooms ...string) error { return r.operator().Sockets
 func (r *RemoteSocket) Leave(rooms ...string) error { return r.operator().SocketsLeave(rooms...) }
 
 // Disconnect disconnects the socket, closing its client's connection when close is set.
+// Unlike [Socket.Disconnect], which acts on a socket of this server and cannot fail, it
+// returns an error: the socket may be on another server, reached through the adapter.
 func (r *RemoteSocket) Disconnect(close bool) error {
 	return r.operator().DisconnectSockets(close)
 }
