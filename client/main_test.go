@@ -173,8 +173,14 @@ func waitGoroutines(d time.Duration) string {
 }
 
 // clientGoroutines returns the stacks of goroutines that belong to the client package or to
-// connections it may have opened.
+// connections it may have opened. The names it looks for must name functions of the binary
+// (leakcheck.KnownFunc): a rename must fail the check, not empty it.
 func clientGoroutines() string {
+	for _, name := range []string{"github.com/hubkit/hub/client.", "net/http.(*persistConn)", "coder/websocket"} {
+		if !leakcheck.KnownFunc(name) {
+			panic("clientGoroutines: no function of the test binary is named like " + name + ": renamed?")
+		}
+	}
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	var out []string

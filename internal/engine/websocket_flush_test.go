@@ -133,7 +133,7 @@ func TestWebSocketStalledClient(t *testing.T) {
 // either: the flushers do not wait for that lock.
 func TestWebSocketBlockedPongHoldsUpNoOne(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("the wait for the pong's write is seen as internal/poll's waitWrite, which Windows' I/O does not use")
+		t.Skip("the wait for the pong's write is seen as internal/poll's pollWait, which Windows' I/O does not use")
 	}
 	ts, e := newRawServer(t, &engine.Options{PingInterval: time.Hour}, false)
 	e.reasons = nil
@@ -151,7 +151,7 @@ func TestWebSocketBlockedPongHoldsUpNoOne(t *testing.T) {
 		}
 	}()
 	waitFor(t, "the reading goroutine to wait to write a pong", func() bool {
-		return goroutines("ws.(*Conn).control", "waitWrite") > 0
+		return goroutines("ws.(*Conn).control", "poll.(*FD).Write", "runtime_pollWait") > 0 // blocked writing
 	})
 	for i := range 10 {
 		p := engine.Packet{Type: engine.Message, Data: fmt.Appendf(nil, "m%d", i)}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub/internal/engine"
+	"github.com/hubkit/hub/internal/leakcheck"
 	"github.com/hubkit/hub/internal/wsframe"
 )
 
@@ -333,22 +334,9 @@ func TestWebSocketClientFrames(t *testing.T) {
 	}
 }
 
-// goroutines counts the goroutines whose stack contains every one of fns.
-func goroutines(fns ...string) int {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	n := 0
-next:
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		for _, fn := range fns {
-			if !strings.Contains(g, fn) {
-				continue next
-			}
-		}
-		n++
-	}
-	return n
-}
+// goroutines counts the goroutines whose stack contains every one of fns; a name no function
+// of the binary has panics (see leakcheck.Count).
+func goroutines(fns ...string) int { return leakcheck.Count(fns...) }
 
 // connGoroutines counts the goroutines of WebSocket connections: reading, writing, ending.
 func connGoroutines() int { return goroutines("ws.(*Conn).") }

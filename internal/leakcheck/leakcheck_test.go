@@ -42,3 +42,24 @@ func TestLeaked(t *testing.T) {
 }
 
 func parkedForTest(stop chan struct{}) { <-stop }
+
+func TestCount(t *testing.T) {
+	if funcNames() == nil {
+		t.Skip("the test binary's function table is not readable here (not ELF)")
+	}
+	stop := make(chan struct{})
+	go parkedForTest(stop)
+	for Count("leakcheck.parkedForTest") != 1 {
+		time.Sleep(time.Millisecond) // until the goroutine has started, with the test's deadline
+	}
+	close(stop)
+	if !KnownFunc("leakcheck.Take") || KnownFunc("leakcheck.noSuchFunctionAnywhere") {
+		t.Error("KnownFunc does not tell the binary's functions from others")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Count of a function no one has: no panic")
+		}
+	}()
+	Count("leakcheck.noSuchFunctionAnywhere")
+}
