@@ -16,7 +16,7 @@ import (
 // Packet is one Engine.IO packet; see [eio.Packet].
 type Packet = eio.Packet
 
-// Packet types, re-exported from [packet].
+// Packet types, re-exported from [eio].
 const (
 	Open    = eio.Open
 	Close   = eio.Close

@@ -5,6 +5,7 @@ import (
 	"debug/gosym"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -36,17 +37,19 @@ next:
 // KnownFunc reports whether the name of a function of the test binary contains fn; true
 // where the binary's function table cannot be read.
 func KnownFunc(fn string) bool {
-	names := funcNames()
-	if names == nil {
-		return true
+	if known, ok := knownFuncs.Load(fn); ok { // waits ask for the same names again and again
+		return known.(bool)
 	}
-	for _, name := range names {
-		if strings.Contains(name, fn) {
-			return true
-		}
+	known := true
+	if names := funcNames(); names != nil {
+		known = slices.ContainsFunc(names, func(name string) bool { return strings.Contains(name, fn) })
 	}
-	return false
+	knownFuncs.Store(fn, known)
+	return known
 }
+
+// knownFuncs caches KnownFunc's answers: name → bool.
+var knownFuncs sync.Map
 
 // funcNames returns the names of the running binary's functions, from its pclntab (go test
 // strips the symbol table, not that); nil if unreadable.
