@@ -179,6 +179,12 @@ func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
 	if a.log != nil && loggable(p, opts) {
 		return a.log.broadcast(a, p, opts)
 	}
+	return a.deliver(p, opts)
+}
+
+// deliver encodes p once and queues it on every socket opts selects, telling their outgoing
+// listeners.
+func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 	pkts, err := encodePacket(p)
 	if err != nil {
 		return err

@@ -152,29 +152,22 @@ func (l *recoveryLog) broadcast(a *MemoryAdapter, p *Packet, opts BroadcastOptio
 			q.Attachments[i] = bytes.Clone(b)
 		}
 	}
-	pkts, err := encodePacket(&q)
-	if err != nil {
-		return err
-	}
-	size := logEntryOverhead + len(q.Data)
+	size := logEntryOverhead + len(q.Data) + roomsSize(opts.Rooms) + roomsSize(opts.Except)
 	for _, b := range q.Attachments {
 		size += len(b)
 	}
-	for _, r := range opts.Rooms {
-		size += len(r) + 16
-	}
-	for _, r := range opts.Except {
-		size += len(r) + 16
-	}
 	l.entries = append(l.entries, logEntry{at: now, p: &q, rooms: opts.Rooms, except: opts.Except, size: size})
 	l.bytes += size
-	out := outgoingNotice{p: &q} // with its offset, as Node's listeners see it
-	a.apply(opts, func(s *Socket) {
-		if s.write(pkts, false) == nil {
-			out.notify(s)
-		}
-	})
-	return nil
+	return a.deliver(&q, opts) // with its offset, as Node's outgoing listeners see it
+}
+
+// roomsSize is what a list of room names costs in the log.
+func roomsSize(rooms []string) int {
+	n := 0
+	for _, r := range rooms {
+		n += len(r) + 16
+	}
+	return n
 }
 
 // appendArg returns a copy of the JSON array data with the string s appended.
@@ -240,10 +233,7 @@ func (l *recoveryLog) persist(st *SessionState) {
 	if old, ok := l.sessions[st.PID]; ok {
 		l.bytes -= old.size
 	}
-	size := sessionOverhead + len(st.SID) + len(st.PID)
-	for _, r := range st.Rooms {
-		size += len(r) + 16
-	}
+	size := sessionOverhead + len(st.SID) + len(st.PID) + roomsSize(st.Rooms)
 	l.sessions[st.PID] = persisted{state: st, at: now, size: size}
 	l.order = append(l.order, pidTime{st.PID, now})
 	l.bytes += size
