@@ -317,10 +317,13 @@ func TestOutgoingListeners(t *testing.T) {
 	})
 	success(t, s.Emit("one", 1, "a"))
 	c.expect(`42["one",1,"a"]`)
-	success(t, s.EmitVolatile("two"))
-	c.expect(`42["two"]`)
+	success(t, s.EmitVolatile("two")) // dropped if the connection is busy; its listeners see it still
 	success(t, s.Emit("bin", "x", []byte{1, 2}))
-	c.nextText()
+	f := c.nextText()
+	if f == `42["two"]` {
+		f = c.nextText()
+	}
+	hasPrefix(t, "binary event", f, `451-["bin","x",`)
 	c.nextBinary()
 	c.send(`429["ask"]`)
 	c.expect(`439["answer"]`)
@@ -337,7 +340,7 @@ func TestOutgoingListeners(t *testing.T) {
 		}
 		answered <- a
 	}()
-	f := c.nextText()
+	f = c.nextText()
 	hasPrefix(t, "emit with ack", f, `42`)
 	id := strings.TrimPrefix(strings.TrimSuffix(f, `["mine",3]`), "42")
 	c.send("43" + id + `["ok"]`)
