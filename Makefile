@@ -51,6 +51,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=100000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=150000x ./internal/sio
 	go test -run='^$$' -fuzz=FuzzRecoveryAuth -fuzztime=50000x .
+	go test -run='^$$' -fuzz=FuzzRestoreOffset -fuzztime=50000x ./adapter
 	go test -run='^$$' -fuzz=FuzzPollingPayload -fuzztime=100000x ./client
 	go test -run='^$$' -fuzz=FuzzSSEEvents -fuzztime=50000x ./client
 	go test -run='^$$' -fuzz=FuzzWebSocketReader -fuzztime=100000x ./internal/ws

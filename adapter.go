@@ -2,132 +2,150 @@ package hub
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
+	"github.com/hubkit/hub/adapter"
+	"github.com/hubkit/hub/internal/sio"
 	"github.com/hubkit/hub/socketio"
 )
 
-// Adapter is what a namespace broadcasts through: it knows which sockets are in which rooms
-// and delivers packets to them. [MemoryAdapter], the default, serves one process; an adapter
-// for several servers (Redis, …) lives in a module of its own, typically embeds a
-// *MemoryAdapter for the sockets of this process (as Node's adapters extend the in-memory
-// one) and forwards the operations to the other servers unless opts.Flags.Local is set.
-// It mirrors Node's socket.io-adapter.
-//
-// Every method may be called concurrently, from any goroutine, including a socket's handler
-// goroutine and the engine's read path: none may block on the network or on a client, except
-// those taking a context. Room and socket ids are opaque strings; a socket is always in the
-// room named by its id.
-type Adapter interface {
-	// AddAll adds socket id to rooms (Node's addAll).
-	AddAll(id string, rooms ...string)
-	// Del removes socket id from room.
-	Del(id, room string)
-	// DelAll removes socket id from every room; the socket is gone.
-	DelAll(id string)
-	// SocketRooms returns the rooms socket id is in, nil for an unknown socket. It is local.
-	SocketRooms(id string) []string
+// The namespace's side of the adapter seam: what a namespace's [adapter.Adapter] may do to
+// the namespace's sockets of this process. Apps never see it; adapters get it as their
+// constructor's adapter.Namespace.
 
-	// Broadcast sends p to the sockets opts selects. p.Namespace is set; p.ID is [NoAckID].
-	// The adapter must neither modify p nor keep it past the call except to read it.
-	Broadcast(p *Packet, opts BroadcastOptions) error
-	// BroadcastWithAck sends p to the sockets opts selects, each asked for an
-	// acknowledgement (the adapter picks the ack id). It calls clientCount once per server
-	// with the number of sockets reached there, and ack with each answer as it arrives
-	// (from other servers only its first argument, as in Node's cluster adapters).
-	// opts.Flags.Timeout says how long answers are awaited. clientCount and ack may be
-	// called concurrently and after BroadcastWithAck returns.
-	BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(n int), ack func(Args)) error
-	// Sockets returns the ids of the sockets in any of rooms (all sockets when empty).
-	Sockets(ctx context.Context, rooms []string) ([]string, error)
-	// FetchSockets describes the sockets opts selects, on every server unless Local.
-	FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error)
-	// AddSockets makes the sockets opts selects join rooms.
-	AddSockets(opts BroadcastOptions, rooms []string) error
-	// DelSockets makes the sockets opts selects leave rooms.
-	DelSockets(opts BroadcastOptions, rooms []string) error
-	// DisconnectSockets disconnects the sockets opts selects, closing their whole
-	// connection when close is set.
-	DisconnectSockets(opts BroadcastOptions, close bool) error
-	// ServerSideEmit sends p, an event whose Data is [event, args...], to the namespace on
-	// every other server, whose adapter hands it to [Namespace.ReceiveServerSideEmit].
-	// A single-process adapter has no other server and does nothing.
-	ServerSideEmit(ctx context.Context, p *Packet) error
-	// PersistSession keeps the state of a socket that disconnected for a recoverable reason,
-	// under its PID, for [Options.ConnectionStateRecovery] (Node's persistSession). It is
-	// called only when recovery is on.
-	PersistSession(st *SessionState)
-	// RestoreSession returns the session persisted under pid, with the events sent to its
-	// rooms after offset in Missed (Node's restoreSession); nil, and no error, when it
-	// cannot: unknown or expired session, offset no longer kept. Restoring must not consume
-	// the session: a client may present the same pid again. With recovery on, an adapter
-	// that restores sessions must log the events it broadcasts — those of type event, with
-	// no ack id and not volatile — appending to each a unique offset string as its last
-	// argument, as [MemoryAdapter] does.
-	RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error)
-	// ServerSideEmitWithAck is ServerSideEmit asking every other server for an
-	// acknowledgement: their adapters hand p to [Namespace.ReceiveServerSideEmit] with an Ack
-	// that sends its first argument back. It waits until each other server answered or ctx
-	// is done, and returns the answers received, one Args of one value per server, with an
-	// error if some are missing. A single-process adapter has no other server and returns
-	// none at once.
-	ServerSideEmitWithAck(ctx context.Context, p *Packet) ([]Args, error)
-	// ServerCount returns the number of servers sharing this namespace (1 for one process).
-	ServerCount(ctx context.Context) (int, error)
-	// Close releases the adapter; the server calls it on Shutdown or Close.
-	Close() error
+// nsSockets is a Namespace as its adapter sees it: the same value, with the methods of
+// [adapter.Namespace] rather than the app's.
+type nsSockets Namespace
+
+var _ adapter.Namespace = (*nsSockets)(nil)
+
+func (ns *Namespace) seam() *nsSockets { return (*nsSockets)(ns) }
+
+func (v *nsSockets) ns() *Namespace { return (*Namespace)(v) }
+
+// Name returns the namespace's name.
+func (v *nsSockets) Name() string { return v.name }
+
+// Connected reports whether socket id is connected to the namespace.
+func (v *nsSockets) Connected(id string) bool { return v.ns().connectedSocket(id) != nil }
+
+// each calls fn for each connected socket of ids, looked up under one read lock; fn runs
+// without it.
+func (v *nsSockets) each(ids []string, fn func(s *Socket)) {
+	tp := targetPool.Get().(*[]*Socket)
+	targets := (*tp)[:0]
+	v.mu.RLock()
+	for _, id := range ids {
+		if s := v.sockets[id]; s != nil && s.state.Load() == stateConnected {
+			targets = append(targets, s)
+		}
+	}
+	v.mu.RUnlock()
+	for _, s := range targets {
+		fn(s)
+	}
+	clear(targets)
+	*tp = targets[:0]
+	targetPool.Put(tp)
 }
 
-// BroadcastOptions select the sockets an operation applies to: those in any of Rooms (every
-// socket of the namespace when Rooms is empty) that are in none of Except. Adapters must not
-// modify the slices.
-type BroadcastOptions struct {
-	Rooms  []string
-	Except []string
-	Flags  BroadcastFlags
+// targetPool recycles the socket lists of broadcasts, so that a broadcast costs no
+// allocation per recipient.
+var targetPool = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return &s }}
 
-	// acks, set by BroadcastOperator.EmitWithAck, collects the sockets asked for an
-	// acknowledgement so that they stop awaiting it when the wait ends. Adapters pass opts
-	// on unchanged; a request from another server has none (see MemoryAdapter).
-	acks *ackWait
+// Send encodes p once and queues the same engine packets on each socket, telling their
+// outgoing listeners.
+func (v *nsSockets) Send(p *socketio.Packet, ids []string, volatile bool) error {
+	pkts, err := encodePacket(p)
+	if err != nil {
+		return err
+	}
+	out := outgoingNotice{p: p}
+	v.each(ids, func(s *Socket) {
+		if s.write(pkts, volatile) == nil {
+			out.notify(s)
+		}
+	})
+	return nil
 }
 
-// BroadcastFlags modify a broadcast.
-type BroadcastFlags struct {
-	// Volatile drops the packet for a client that cannot take it right now.
-	Volatile bool
-	// Local restricts the operation to this server's sockets.
-	Local bool
-	// Timeout is how long acknowledgements are awaited (BroadcastWithAck).
-	Timeout time.Duration
+// SendWithAck sends p with a fresh ack id of the namespace to each socket, which awaits
+// the answer until ctx is done or timeout (the server's default when zero) has passed. The
+// sockets join the wait of the EmitWithAck that asked, if ctx carries one, which ends it on
+// return; else a wait of their own.
+func (v *nsSockets) SendWithAck(ctx context.Context, p *socketio.Packet, ids []string, volatile bool, timeout time.Duration, ack func(socketio.Args)) (int, error) {
+	q := *p
+	q.ID = v.ns().nextAckID()
+	pkts, err := encodePacket(&q)
+	if err != nil {
+		return 0, err
+	}
+	w, _ := ctx.Value(ackWaitKey{}).(*ackWait)
+	if w == nil {
+		if timeout <= 0 {
+			timeout = v.srv.ackTimeout()
+		}
+		w = new(ackWait)
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		context.AfterFunc(ctx, func() { cancel(); w.end() })
+	}
+	n := 0
+	out := outgoingNotice{p: p}
+	v.each(ids, func(s *Socket) {
+		if !s.addAck(q.ID, ack) {
+			return
+		}
+		if !w.track(s, q.ID) || s.write(pkts, volatile) != nil {
+			s.removeAck(q.ID)
+			return
+		}
+		out.notify(s)
+		n++
+	})
+	return n, nil
 }
 
-// PacketType is a Socket.IO packet type; the values are the protocol's.
-type PacketType = socketio.PacketType
+// Describe describes each connected socket of ids.
+func (v *nsSockets) Describe(ids []string) []adapter.SocketInfo {
+	var infos []adapter.SocketInfo
+	v.each(ids, func(s *Socket) { infos = append(infos, s.info()) })
+	return infos
+}
 
-// The Socket.IO packet types.
-const (
-	PacketConnect      = socketio.PacketConnect
-	PacketDisconnect   = socketio.PacketDisconnect
-	PacketEvent        = socketio.PacketEvent
-	PacketAck          = socketio.PacketAck
-	PacketConnectError = socketio.PacketConnectError
-	PacketBinaryEvent  = socketio.PacketBinaryEvent
-	PacketBinaryAck    = socketio.PacketBinaryAck
-)
+// Join makes each connected socket of ids join rooms.
+func (v *nsSockets) Join(ids, rooms []string) {
+	v.each(ids, func(s *Socket) { s.Join(rooms...) })
+}
 
-// NoAckID is the [Packet.ID] of a packet that asks for no acknowledgement.
-const NoAckID = socketio.NoAckID
+// Leave makes each connected socket of ids leave rooms.
+func (v *nsSockets) Leave(ids, rooms []string) {
+	v.each(ids, func(s *Socket) { s.Leave(rooms...) })
+}
 
-// Packet is a Socket.IO packet in structured form, the way adapters see and forward it; see
-// [socketio.Packet]. A Packet handed to an adapter is shared: treat it as read-only.
-type Packet = socketio.Packet
+// Disconnect disconnects each connected socket of ids.
+func (v *nsSockets) Disconnect(ids []string, close bool) {
+	v.each(ids, func(s *Socket) { s.Disconnect(close) })
+}
 
-// SocketInfo describes a socket, local or on another server: what Node's RemoteSocket
-// carries. Rooms includes the socket's own id.
-type SocketInfo struct {
-	ID        string    `json:"id"`
-	Handshake Handshake `json:"handshake"`
-	Rooms     []string  `json:"rooms"`
-	Data      any       `json:"data"`
+// ReceiveServerSideEmit hands an event another server sent to the namespace's
+// OnServerSideEmit and OnServerSideEmitWithAck handlers.
+func (v *nsSockets) ReceiveServerSideEmit(p *socketio.Packet, ack socketio.Ack) error {
+	event, args, err := socketio.SplitEvent(p.Data, p.Attachments)
+	if err != nil {
+		return fmt.Errorf("hub: server-side emit: %w", err)
+	}
+	answer := Ack(sio.NoAck)
+	if ack != nil {
+		answer = sio.Once(ack)
+	}
+	ns := v.ns()
+	ns.mu.RLock()
+	fns := ns.onServerEmit
+	ns.mu.RUnlock()
+	for _, fn := range fns {
+		ns.serverSideHandler(fn, event, args, answer)
+	}
+	return nil
 }

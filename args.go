@@ -17,13 +17,6 @@ import (
 // and safe to share; see [socketio.Args].
 type Args = socketio.Args
 
-// NewArgs returns the Args of data, a JSON array whose binary values are placeholders
-// {"_placeholder":true,"num":i} for attachments[i] (the form of [Packet.Data]). Adapters
-// use it to hand other servers' acknowledgements to [Adapter.BroadcastWithAck]'s callback.
-func NewArgs(data json.RawMessage, attachments [][]byte) (Args, error) {
-	return socketio.NewArgs(data, attachments)
-}
-
 // Ack answers a client's acknowledgement callback: the client's callback is called with
 // args, which may hold []byte anywhere (sent as binary attachments). Only the first call
 // sends anything; later calls do nothing and return [ErrAckAlreadySent]. An Ack is safe to
@@ -33,44 +26,44 @@ type Ack = socketio.Ack
 
 // newEventPacket builds the EVENT packet [event, args...] of namespace nsp. It is the one
 // place emitted events are built.
-func newEventPacket(nsp, name string, args []any) (*Packet, error) {
+func newEventPacket(nsp, name string, args []any) (*socketio.Packet, error) {
 	data, att, err := sio.AppendEvent(nil, "hub", name, args)
 	if err != nil {
 		return nil, err
 	}
-	return &Packet{Type: PacketEvent, Namespace: nsp, ID: NoAckID, Data: data, Attachments: att}, nil
+	return &socketio.Packet{Type: socketio.PacketEvent, Namespace: nsp, ID: socketio.NoAckID, Data: data, Attachments: att}, nil
 }
 
 // newAckPacket builds the ACK packet answering id with args.
-func newAckPacket(nsp string, id int64, args []any) (*Packet, error) {
+func newAckPacket(nsp string, id int64, args []any) (*socketio.Packet, error) {
 	data, att, err := sio.AppendAck(nil, "hub", args)
 	if err != nil {
 		return nil, err
 	}
-	return &Packet{Type: PacketAck, Namespace: nsp, ID: id, Data: data, Attachments: att}, nil
+	return &socketio.Packet{Type: socketio.PacketAck, Namespace: nsp, ID: id, Data: data, Attachments: att}, nil
 }
 
 // encodePacket returns the engine packets of p: the text packet, then one binary packet per
 // attachment, to be sent in one Session.Send call.
-func encodePacket(p *Packet) ([]engine.Packet, error) {
+func encodePacket(p *socketio.Packet) ([]engine.Packet, error) {
 	pp := parser.Packet{Namespace: p.Namespace, ID: p.ID, Data: p.Data, Attachments: p.Attachments}
 	binary := len(p.Attachments) > 0
 	switch p.Type {
-	case PacketConnect:
+	case socketio.PacketConnect:
 		pp.Type = parser.Connect
-	case PacketDisconnect:
+	case socketio.PacketDisconnect:
 		pp.Type = parser.Disconnect
-	case PacketEvent, PacketBinaryEvent:
+	case socketio.PacketEvent, socketio.PacketBinaryEvent:
 		pp.Type = parser.Event
 		if binary {
 			pp.Type = parser.BinaryEvent
 		}
-	case PacketAck, PacketBinaryAck:
+	case socketio.PacketAck, socketio.PacketBinaryAck:
 		pp.Type = parser.Ack
 		if binary {
 			pp.Type = parser.BinaryAck
 		}
-	case PacketConnectError:
+	case socketio.PacketConnectError:
 		pp.Type = parser.ConnectError
 	default:
 		return nil, fmt.Errorf("hub: cannot encode packet type %d", p.Type)

@@ -6,18 +6,20 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/hubkit/hub/adapter"
 )
 
 // BroadcastOperator selects sockets of a namespace — those in any of its rooms (every
 // socket when it names none) and in none of its excepted rooms — and acts on them through
-// the namespace's [Adapter] (Node's BroadcastOperator). Get one from a [Server],
+// the namespace's adapter (Node's BroadcastOperator). Get one from a [Server],
 // [Namespace] or [Socket] (To, In, Except, Broadcast…). It is an immutable value: each
 // method returns a new operator, so a chain may be kept and reused from any goroutine.
 type BroadcastOperator struct {
 	ns     *Namespace
 	rooms  []string
 	except []string
-	flags  BroadcastFlags
+	flags  adapter.BroadcastFlags
 }
 
 // To returns the operator also selecting the sockets in rooms.
@@ -67,8 +69,8 @@ func (b BroadcastOperator) Timeout(d time.Duration) BroadcastOperator {
 	return b
 }
 
-func (b BroadcastOperator) options() BroadcastOptions {
-	return BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}
+func (b BroadcastOperator) options() adapter.BroadcastOptions {
+	return adapter.BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}
 }
 
 // Emit sends an event to the selected sockets. The packet is encoded once and the same
@@ -116,10 +118,10 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	if deadline, ok := ctx.Deadline(); ok {
 		opts.Flags.Timeout = max(time.Until(deadline), time.Millisecond)
 	}
-	opts.acks = new(ackWait)
-	defer opts.acks.end()
+	w := new(ackWait)
+	defer w.end()
 	col := &ackCollector{done: make(chan struct{}), servers: -1}
-	if err := b.ns.adapter.BroadcastWithAck(p, opts, col.clientCount, col.ack); err != nil {
+	if err := b.ns.adapter.BroadcastWithAck(context.WithValue(ctx, ackWaitKey{}, w), p, opts, col.clientCount, col.ack); err != nil {
 		return nil, err
 	}
 	servers, err := b.ns.adapter.ServerCount(ctx)
@@ -140,12 +142,16 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 func (srv *Server) ackTimeout() time.Duration { return srv.opts.PingInterval + srv.opts.PingTimeout }
 
 // ackWait is the set of sockets a broadcast with acknowledgements is waiting on, so that
-// their entries go when the wait ends, answered or not.
+// their entries go when the wait ends, answered or not. EmitWithAck hands its own to the
+// namespace's SendWithAck in the context, under ackWaitKey, through whatever adapter.
 type ackWait struct {
 	mu      sync.Mutex
 	ended   bool       // guarded by mu
 	entries []ackEntry // guarded by mu
 }
+
+// ackWaitKey is the context key of an EmitWithAck's ackWait.
+type ackWaitKey struct{}
 
 // ackEntry is one socket awaiting an answer (the ack id is per namespace: a dynamic
 // parent's children each have their own).
@@ -239,7 +245,7 @@ func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, e
 	}
 	out := make([]*RemoteSocket, len(infos))
 	for i, info := range infos {
-		out[i] = &RemoteSocket{SocketInfo: info, ns: b.ns}
+		out[i] = &RemoteSocket{ID: info.ID, Handshake: info.Handshake, Rooms: info.Rooms, Data: info.Data, ns: b.ns}
 	}
 	return out, nil
 }
@@ -273,7 +279,11 @@ func (b BroadcastOperator) DisconnectSockets(close bool) error {
 // RemoteSocket): a snapshot of its id, handshake, rooms and data, and operations that go
 // through the adapter. It is safe for concurrent use.
 type RemoteSocket struct {
-	SocketInfo
+	ID        string    `json:"id"`
+	Handshake Handshake `json:"handshake"`
+	Rooms     []string  `json:"rooms"` // its own id included
+	Data      any       `json:"data"`
+
 	ns *Namespace
 }
 

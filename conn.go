@@ -184,7 +184,7 @@ func (c *conn) connect(name string, auth json.RawMessage) {
 	ns := c.srv.lookup(name, auth)
 	if ns == nil {
 		c.connectDone(name)
-		c.sendPacket(&Packet{Type: PacketConnectError, Namespace: name, ID: NoAckID, Data: json.RawMessage(`{"message":"Invalid namespace"}`)})
+		c.sendPacket(&socketio.Packet{Type: socketio.PacketConnectError, Namespace: name, ID: socketio.NoAckID, Data: json.RawMessage(`{"message":"Invalid namespace"}`)})
 		return
 	}
 	newSocket(ns, c, auth).connect()
@@ -249,7 +249,7 @@ func (c *conn) detach(s *Socket) {
 }
 
 // sendPacket encodes p and queues it on the session; a closed session drops it.
-func (c *conn) sendPacket(p *Packet) {
+func (c *conn) sendPacket(p *socketio.Packet) {
 	pkts, err := encodePacket(p)
 	if err != nil {
 		c.srv.opts.Logger.Error("hub: encoding a packet", "err", err)

@@ -28,8 +28,9 @@
 // [BroadcastOperator], from To, In, Except, Broadcast…, selects sockets by room and emits to
 // them (encoded once, the same bytes queued for every recipient), collects their
 // acknowledgements, fetches, moves or disconnects them. It acts through the namespace's
-// [Adapter]: the in-memory [MemoryAdapter] by default; an adapter for several servers lives
-// in its own module and embeds it.
+// adapter ([Options.Adapter]): in memory by default; an adapter for several servers, such
+// as github.com/hubkit/hub/adapter/redis, lives in its own module. Package
+// github.com/hubkit/hub/adapter is the seam, for those who write one.
 //
 // # From JavaScript
 //
@@ -84,7 +85,7 @@
 //	connectionStateRecovery: {…}                  hub.Options{ConnectionStateRecovery: &hub.ConnectionStateRecovery{…}}
 //	socket.recovered                              s.Recovered()
 //	io.close()                                    srv.Shutdown(ctx) (graceful) or srv.Close()
-//	new Server({ adapter: createAdapter(…) })     hub.Options{Adapter: func(ns *hub.Namespace) hub.Adapter {…}}
+//	new Server({ adapter: createAdapter(…) })     hub.Options{Adapter: redis.NewAdapter(rdb, nil)} (package adapter/redis)
 //	new Server({ cookie: {name, …} })             hub.Options{Cookie: &http.Cookie{Name: …}} (HttpOnly always)
 //	new Server({ allowUpgrades: false })          hub.Options{DisableUpgrades: true}
 //	io.engine.on("connection_error", (e) => …)    hub.Options{OnConnectionError: func(e *hub.ConnectionError) {…}}

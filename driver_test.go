@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 )
 
 // This file is a tiny raw Engine.IO/Socket.IO client over WebSocket, enough to drive the
@@ -275,4 +277,33 @@ func (l logRecorder) Handle(_ context.Context, r slog.Record) error {
 	default:
 	}
 	return nil
+}
+
+// seams keeps what each namespace's adapter is given, as an adapter writer sees it: its
+// factory goes in Options.Adapter, and makes in-memory adapters.
+type seams struct {
+	mu sync.Mutex
+	m  map[string]adapter.Namespace
+}
+
+func (s *seams) factory(ns adapter.Namespace) adapter.Adapter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = make(map[string]adapter.Namespace)
+	}
+	s.m[ns.Name()] = ns
+	return adapter.NewMemory(ns)
+}
+
+// of returns the adapter.Namespace of the namespace called name.
+func (s *seams) of(t testing.TB, name string) adapter.Namespace {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ns := s.m[name]
+	if ns == nil {
+		t.Fatalf("no adapter was made for namespace %q", name)
+	}
+	return ns
 }

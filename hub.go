@@ -166,7 +166,7 @@ func (srv *Server) addNamespace(name string, parent *Namespace) *Namespace {
 	if srv.closed.Load() { // no adapter of a closed server: its factory may dial a cluster
 		return ns.detach()
 	}
-	ns.adapter = srv.opts.Adapter(ns) // outside the lock: the factory may call back
+	ns.adapter = srv.opts.Adapter(ns.seam()) // outside the lock: the factory may call back
 	srv.mu.Lock()
 	if srv.closed.Load() { // closed meanwhile: Close may have closed the adapters already
 		srv.mu.Unlock()

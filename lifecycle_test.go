@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
+	"github.com/hubkit/hub/socketio"
 )
 
 // A broadcast with acknowledgements forgets what it asked for on every outcome: answered,
@@ -120,12 +122,14 @@ func TestJoinRacingDisconnectLeavesNoRoom(t *testing.T) {
 func TestServerSideEmitHandlerPanicIsRecovered(t *testing.T) {
 	t.Parallel()
 	logs := make(logRecorder, 16)
-	srv, _ := newServer(t, &hub.Options{Logger: slog.New(logs)})
+	var seams seams
+	srv, _ := newServer(t, &hub.Options{Logger: slog.New(logs), Adapter: seams.factory})
 	ns := srv.Of("/cluster")
 	got := make(chan string, 1)
 	ns.OnServerSideEmit(func(event string, args hub.Args) { panic("boom") })
 	ns.OnServerSideEmit(func(event string, args hub.Args) { got <- event })
-	err := ns.ReceiveServerSideEmit(&hub.Packet{Type: hub.PacketEvent, Namespace: "/cluster", ID: hub.NoAckID, Data: json.RawMessage(`["ping",1]`)}, nil)
+	p := &socketio.Packet{Type: socketio.PacketEvent, Namespace: "/cluster", ID: socketio.NoAckID, Data: json.RawMessage(`["ping",1]`)}
+	err := seams.of(t, "/cluster").ReceiveServerSideEmit(p, nil)
 	success(t, err)
 	equal(t, "event seen by the second handler", recv(t, got), "ping")
 	equal(t, "log", recv(t, (<-chan string)(logs)), "hub: panic in server-side emit handler")
@@ -242,13 +246,13 @@ func TestDynamicNamespaceReclaimRace(t *testing.T) {
 
 // panickyAdapter is the in-memory adapter, except that adding a socket to its own room panics:
 // a bug outside any user handler, on the handler goroutine.
-type panickyAdapter struct{ *hub.MemoryAdapter }
+type panickyAdapter struct{ *adapter.Memory }
 
 func (a panickyAdapter) AddAll(id string, rooms ...string) {
 	if len(rooms) == 1 && rooms[0] == id {
 		panic("adapter bug")
 	}
-	a.MemoryAdapter.AddAll(id, rooms...)
+	a.Memory.AddAll(id, rooms...)
 }
 
 // A panic on the handler goroutine outside the user's handlers (which are recovered one by
@@ -258,7 +262,7 @@ func TestPanicOnHandlerGoroutineClosesTheConnection(t *testing.T) {
 	logs := make(logRecorder, 16)
 	_, url := newServer(t, &hub.Options{
 		Logger:  slog.New(logs),
-		Adapter: func(ns *hub.Namespace) hub.Adapter { return panickyAdapter{hub.NewMemoryAdapter(ns)} },
+		Adapter: func(ns adapter.Namespace) adapter.Adapter { return panickyAdapter{adapter.NewMemory(ns)} },
 	})
 	c := dial(t, url, "")
 	c.send("40")

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hubkit/hub/internal/sio"
+	"github.com/hubkit/hub/socketio"
 )
 
 // The per-socket listener API: the Go shape of Node's EventEmitter methods on a socket.
@@ -199,7 +200,7 @@ type Event struct {
 // A non-nil error stops the event: no later middleware and no handler runs, and no
 // acknowledgement is sent; the error goes to the socket's [Socket.OnError] listeners, or,
 // if it has none, to [Options.OnError] wrapped in [ErrEventRefused] (logged at Warn
-// without one). Middleware may change ev — its Name, its Args (from [NewArgs], or another
+// without one). Middleware may change ev — its Name, its Args (from [socketio.NewArgs], or another
 // event's), its Ack (to wrap the client's) — and the later middleware and the handlers see
 // the change, as they see a Node middleware's changes to the packet array.
 //
@@ -252,7 +253,7 @@ func (s *Socket) dispatch(event string, args Args, id int64) {
 		s.safely(event, func() error { l.fn(event, args); return nil })
 	}
 	ack := Ack(sio.NoAck)
-	if id != NoAckID {
+	if id != socketio.NoAckID {
 		ack = s.ackFunc(id)
 	}
 	if len(mws) > 0 {

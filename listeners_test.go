@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/socketio"
 )
 
 // oneSocket serves opts, dials a client into "/" and returns it with its server-side socket,
@@ -146,7 +147,7 @@ func TestUseChangesEvent(t *testing.T) {
 			if ev.Name != "old" {
 				return nil
 			}
-			args, err := hub.NewArgs([]byte(`["rewritten",2]`), nil)
+			args, err := socketio.NewArgs([]byte(`["rewritten",2]`), nil)
 			if err != nil {
 				return err
 			}
@@ -444,7 +445,8 @@ func TestOutgoingListenerBlocksNothing(t *testing.T) {
 // handler.
 func TestServerSideEmitWithAck(t *testing.T) {
 	t.Parallel()
-	srv, _ := newServer(t, nil)
+	var seams seams
+	srv, _ := newServer(t, &hub.Options{Adapter: seams.factory})
 	ctx := context.Background()
 	got, err := srv.ServerSideEmitWithAck(ctx, "ping", 1)
 	success(t, err)
@@ -466,13 +468,14 @@ func TestServerSideEmitWithAck(t *testing.T) {
 	})
 	ns.OnServerSideEmitWithAck(func(event string, args hub.Args, ack hub.Ack) { ack("second") })
 	var answers []string
-	p := &hub.Packet{Type: hub.PacketEvent, Namespace: "/cluster", ID: hub.NoAckID, Data: []byte(`["ask",1]`)}
-	success(t, ns.ReceiveServerSideEmit(p, func(vals ...any) error {
+	p := &socketio.Packet{Type: socketio.PacketEvent, Namespace: "/cluster", ID: socketio.NoAckID, Data: []byte(`["ask",1]`)}
+	seam := seams.of(t, "/cluster")
+	success(t, seam.ReceiveServerSideEmit(p, func(vals ...any) error {
 		answers = append(answers, fmt.Sprint(vals...))
 		return nil
 	}))
 	equal(t, "answers", answers, []string{"first"})
-	success(t, ns.ReceiveServerSideEmit(p, nil)) // no ack asked: ack does nothing
+	success(t, seam.ReceiveServerSideEmit(p, nil)) // no ack asked: ack does nothing
 	equal(t, "order", order, []string{"plain ask [1]", "with ack ask", "plain ask [1]", "with ack ask"})
 }
 

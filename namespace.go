@@ -3,12 +3,13 @@ package hub
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubkit/hub/adapter"
 )
 
 // Namespace is a communication channel multiplexed over the clients' connections (Node's
@@ -21,7 +22,7 @@ import (
 type Namespace struct {
 	name          string
 	srv           *Server
-	adapter       Adapter
+	adapter       adapter.Adapter
 	adapterClosed atomic.Bool
 	parent        *Namespace                                   // for a child of a dynamic namespace
 	allow         func(name string, auth json.RawMessage) bool // for a dynamic parent
@@ -47,8 +48,8 @@ func (ns *Namespace) Name() string { return ns.name }
 // Server returns the server ns belongs to.
 func (ns *Namespace) Server() *Server { return ns.srv }
 
-// Adapter returns the namespace's adapter.
-func (ns *Namespace) Adapter() Adapter { return ns.adapter }
+// Adapter returns the namespace's adapter, made by [Options.Adapter].
+func (ns *Namespace) Adapter() adapter.Adapter { return ns.adapter }
 
 // Use adds connection middleware (Node's nsp.use): fn runs for every socket connecting to
 // the namespace, before it is connected, in the order added. A non-nil error refuses the
@@ -163,7 +164,7 @@ func (ns *Namespace) connectedSocket(id string) *Socket {
 // detach makes ns a namespace of a closed server, kept nowhere, with an adapter that needs
 // no closing; its operations return ErrServerClosed (see open).
 func (ns *Namespace) detach() *Namespace {
-	ns.adapter = NewMemoryAdapter(ns)
+	ns.adapter = adapter.NewMemory(ns.seam())
 	ns.adapterClosed.Store(true)
 	return ns
 }
@@ -304,105 +305,3 @@ func (ns *Namespace) connectionHandlers() []func(*Socket) {
 	ns.mu.RUnlock()
 	return fns
 }
-
-// parentAdapter is the adapter of a dynamic parent namespace: operations go to every child
-// (Node's ParentBroadcastAdapter); FetchSockets is refused, as in Node.
-type parentAdapter struct {
-	ns *Namespace
-}
-
-func (a *parentAdapter) AddAll(id string, rooms ...string) {}
-func (a *parentAdapter) Del(id, room string)               {}
-func (a *parentAdapter) DelAll(id string)                  {}
-func (a *parentAdapter) SocketRooms(id string) []string    { return nil }
-
-func (a *parentAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
-	var errs []error
-	for _, c := range a.ns.childList() {
-		q := *p
-		q.Namespace = c.name
-		errs = append(errs, c.adapter.Broadcast(&q, opts))
-	}
-	return errors.Join(errs...)
-}
-
-func (a *parentAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(int), ack func(Args)) error {
-	// The children's local counts arrive synchronously (the in-memory adapter reports before
-	// returning): report their sum once, as one server. Counts a cluster adapter reports
-	// later for other servers are passed on as they come.
-	var mu sync.Mutex
-	total, reported := 0, false
-	count := func(n int) {
-		mu.Lock()
-		defer mu.Unlock()
-		if reported {
-			clientCount(n)
-			return
-		}
-		total += n
-	}
-	var errs []error
-	for _, c := range a.ns.childList() {
-		q := *p
-		q.Namespace = c.name
-		errs = append(errs, c.adapter.BroadcastWithAck(&q, opts, count, ack))
-	}
-	mu.Lock()
-	reported = true
-	clientCount(total)
-	mu.Unlock()
-	return errors.Join(errs...)
-}
-
-func (a *parentAdapter) Sockets(ctx context.Context, rooms []string) ([]string, error) {
-	var ids []string
-	for _, c := range a.ns.childList() {
-		more, err := c.adapter.Sockets(ctx, rooms)
-		if err != nil {
-			return ids, err
-		}
-		ids = append(ids, more...)
-	}
-	return ids, nil
-}
-
-func (a *parentAdapter) FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error) {
-	return nil, ErrParentNamespace
-}
-
-func (a *parentAdapter) each(fn func(Adapter) error) error {
-	var errs []error
-	for _, c := range a.ns.childList() {
-		errs = append(errs, fn(c.adapter))
-	}
-	return errors.Join(errs...)
-}
-
-func (a *parentAdapter) AddSockets(opts BroadcastOptions, rooms []string) error {
-	return a.each(func(c Adapter) error { return c.AddSockets(opts, rooms) })
-}
-
-func (a *parentAdapter) DelSockets(opts BroadcastOptions, rooms []string) error {
-	return a.each(func(c Adapter) error { return c.DelSockets(opts, rooms) })
-}
-
-func (a *parentAdapter) DisconnectSockets(opts BroadcastOptions, close bool) error {
-	return a.each(func(c Adapter) error { return c.DisconnectSockets(opts, close) })
-}
-
-func (a *parentAdapter) ServerSideEmit(ctx context.Context, p *Packet) error {
-	return ErrParentNamespace
-}
-
-func (a *parentAdapter) PersistSession(st *SessionState) {}
-
-func (a *parentAdapter) RestoreSession(ctx context.Context, pid, offset string) (*SessionState, error) {
-	return nil, nil
-}
-
-func (a *parentAdapter) ServerSideEmitWithAck(ctx context.Context, p *Packet) ([]Args, error) {
-	return nil, ErrParentNamespace
-}
-
-func (a *parentAdapter) ServerCount(ctx context.Context) (int, error) { return 1, nil }
-func (a *parentAdapter) Close() error                                 { return nil }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/internal/clientjs"
 	"github.com/hubkit/hub/internal/engine"
 	"github.com/hubkit/hub/internal/transport"
@@ -97,14 +98,17 @@ type Options struct {
 	// Each event sent without an acknowledgement and not volatile then carries an offset as
 	// its last argument, which the client sends back when it reconnects. The server's
 	// default adapter recovers; a custom Adapter recovers only if it implements
-	// PersistSession and RestoreSession (the Redis pub/sub adapter does not, as in Node).
+	// PersistSession, RestoreSession and adapter.Resumer (the Redis pub/sub adapter does not, as in Node).
 	// A dynamic child namespace forgets its sessions when it is reclaimed, once its last
 	// socket has gone (see [Server.OfFunc]). Default: off.
 	ConnectionStateRecovery *ConnectionStateRecovery
 
-	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
-	// [NewMemoryAdapter] (keeping what connection state recovery needs when it is on).
-	Adapter func(ns *Namespace) Adapter
+	// Adapter makes the adapter of each namespace when the namespace is created: what the
+	// namespace's broadcasts, rooms and server-side emits go through, such as the Redis
+	// adapter of package github.com/hubkit/hub/adapter/redis for several servers. Default:
+	// the in-memory [adapter.NewMemory], or [adapter.NewSessionAware] when connection state
+	// recovery is on.
+	Adapter func(ns adapter.Namespace) adapter.Adapter
 	// Logger receives the server's logs. Default slog.Default().
 	Logger *slog.Logger
 	// OnError, when set, receives the errors of event handlers: arguments that do not fit a
@@ -188,12 +192,11 @@ func (opts *Options) withDefaults() Options {
 	}
 	if o.Adapter == nil {
 		csr := o.ConnectionStateRecovery
-		o.Adapter = func(ns *Namespace) Adapter {
-			a := NewMemoryAdapter(ns)
+		o.Adapter = func(ns adapter.Namespace) adapter.Adapter {
 			if csr != nil {
-				a.log = newRecoveryLog(csr)
+				return adapter.NewSessionAware(ns, csr.MaxDisconnectionDuration, csr.MaxLogBytes)
 			}
-			return a
+			return adapter.NewMemory(ns)
 		}
 	}
 	if o.Logger == nil {

@@ -97,7 +97,7 @@ type outgoingEvent struct {
 
 // outgoingOf returns the event p carries, for the outgoing listeners; nil if p is not one.
 // p is not kept: Args are made over a copy of its data, which the caller may reuse.
-func outgoingOf(p *Packet) *outgoingEvent {
+func outgoingOf(p *socketio.Packet) *outgoingEvent {
 	name, args, err := socketio.SplitEvent(slices.Clone(p.Data), p.Attachments)
 	if err != nil {
 		return nil
@@ -134,7 +134,7 @@ func (s *Socket) runOutgoing(e *outgoingEvent) {
 // outgoingNotice notifies the recipients of one broadcast that have outgoing listeners,
 // decoding the packet once, for the first of them. It lives on the broadcaster's stack.
 type outgoingNotice struct {
-	p       *Packet
+	p       *socketio.Packet
 	e       *outgoingEvent
 	decoded bool
 }

@@ -2,11 +2,7 @@ package hub
 
 import (
 	"context"
-	"fmt"
 	"runtime/debug"
-
-	"github.com/hubkit/hub/internal/sio"
-	"github.com/hubkit/hub/socketio"
 )
 
 // Server-side emits: events between the servers of a cluster, through the namespace's
@@ -68,28 +64,6 @@ func (ns *Namespace) OnServerSideEmitWithAck(fn func(event string, args Args, ac
 	ns.mu.Lock()
 	ns.onServerEmit = append(ns.onServerEmit, fn)
 	ns.mu.Unlock()
-}
-
-// ReceiveServerSideEmit hands an event another server sent to the namespace's
-// OnServerSideEmit and OnServerSideEmitWithAck handlers; adapters call it. p.Data is
-// [event, args...]. ack, nil when the sender asked for no acknowledgement, sends the answer
-// back to the sender; hub calls it at most once.
-func (ns *Namespace) ReceiveServerSideEmit(p *Packet, ack Ack) error {
-	event, args, err := socketio.SplitEvent(p.Data, p.Attachments)
-	if err != nil {
-		return fmt.Errorf("hub: server-side emit: %w", err)
-	}
-	answer := Ack(sio.NoAck)
-	if ack != nil {
-		answer = sio.Once(ack)
-	}
-	ns.mu.RLock()
-	fns := ns.onServerEmit
-	ns.mu.RUnlock()
-	for _, fn := range fns {
-		ns.serverSideHandler(fn, event, args, answer)
-	}
-	return nil
 }
 
 // serverSideHandler calls a server-side emit handler; a panic is logged with its stack,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/client"
 	"github.com/hubkit/hub/hubtest"
 )
@@ -42,9 +43,9 @@ func TestShutdownFlushesEveryTransport(t *testing.T) {
 func TestClosedServer(t *testing.T) {
 	t.Parallel()
 	var made atomic.Int32
-	srv := hub.New(&hub.Options{Adapter: func(ns *hub.Namespace) hub.Adapter {
+	srv := hub.New(&hub.Options{Adapter: func(ns adapter.Namespace) adapter.Adapter {
 		made.Add(1)
-		return hub.NewMemoryAdapter(ns)
+		return adapter.NewMemory(ns)
 	}})
 	existing := srv.Of("/before")
 	during := make(chan error, 1)

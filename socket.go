@@ -13,8 +13,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/internal/engine"
 	"github.com/hubkit/hub/internal/sio"
+	"github.com/hubkit/hub/socketio"
 )
 
 // DisconnectReason says why a socket disconnected: one of the Reason constants, the Node
@@ -180,7 +182,7 @@ func (s *Socket) Emit(event string, args ...any) error {
 		return err
 	}
 	if s.pid != "" && s.state.Load() == stateConnected {
-		return s.ns.adapter.Broadcast(p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true}})
+		return s.ns.adapter.Broadcast(p, adapter.BroadcastOptions{Rooms: []string{s.id}, Flags: adapter.BroadcastFlags{Local: true}})
 	}
 	return s.send(p, false)
 }
@@ -311,7 +313,7 @@ func (s *Socket) disconnectedError() error {
 }
 
 // send encodes p and queues it for the client.
-func (s *Socket) send(p *Packet, volatile bool) error {
+func (s *Socket) send(p *socketio.Packet, volatile bool) error {
 	pkts, err := encodePacket(p)
 	if err != nil {
 		return err
@@ -319,7 +321,7 @@ func (s *Socket) send(p *Packet, volatile bool) error {
 	if err := s.write(pkts, volatile); err != nil {
 		return err
 	}
-	if (p.Type == PacketEvent || p.Type == PacketBinaryEvent) && s.outgoing.Load() != nil {
+	if (p.Type == socketio.PacketEvent || p.Type == socketio.PacketBinaryEvent) && s.outgoing.Load() != nil {
 		s.notifyOutgoing(outgoingOf(p))
 	}
 	return nil
@@ -415,7 +417,7 @@ func (s *Socket) connect() {
 	c := s.conn
 	var (
 		refusal error
-		st      *SessionState
+		st      *adapter.SessionState
 	)
 	csr := s.ns.srv.opts.ConnectionStateRecovery
 	if csr != nil {
@@ -431,7 +433,7 @@ func (s *Socket) connect() {
 	}
 	live := open && refusal == nil
 	if live {
-		goLive := func(more []*Packet) {
+		goLive := func(more []*socketio.Packet) {
 			if live = c.attach(s); !live {
 				return
 			}
@@ -445,12 +447,10 @@ func (s *Socket) connect() {
 					c.sendPacket(p)
 				}
 			}
-			c.sendPacket(&Packet{Type: PacketConnect, Namespace: s.ns.name, ID: NoAckID, Data: s.connectReply()})
+			c.sendPacket(&socketio.Packet{Type: socketio.PacketConnect, Namespace: s.ns.name, ID: socketio.NoAckID, Data: s.connectReply()})
 		}
-		if g, ok := s.ns.adapter.(interface {
-			goLive(*SessionState, []string, func([]*Packet))
-		}); ok && st != nil {
-			g.goLive(st, s.Rooms(), goLive)
+		if r, ok := s.ns.adapter.(adapter.Resumer); ok && st != nil {
+			r.Resume(st, s.Rooms(), goLive)
 		} else {
 			goLive(nil)
 		}
@@ -462,7 +462,7 @@ func (s *Socket) connect() {
 		s.ns.remove(s) // a recovered socket had claimed its id
 		c.connectDone(s.ns.name)
 		if open && refusal != nil {
-			c.sendPacket(&Packet{Type: PacketConnectError, Namespace: s.ns.name, ID: NoAckID, Data: connectErrorPayload(refusal)})
+			c.sendPacket(&socketio.Packet{Type: socketio.PacketConnectError, Namespace: s.ns.name, ID: socketio.NoAckID, Data: connectErrorPayload(refusal)})
 		}
 		return
 	}
@@ -483,7 +483,7 @@ func (s *Socket) connectReply() json.RawMessage {
 // restore gives the socket the state of the previous socket whose pid and offset the
 // client's CONNECT names (Node's Namespace._createSocket), if the adapter still has it and
 // no socket holds its id now; else a fresh pid. It returns the state restored, or nil.
-func (s *Socket) restore() *SessionState {
+func (s *Socket) restore() *adapter.SessionState {
 	if pid, off, ok := recoveryAuth(s.handshake.Auth); ok {
 		st, err := s.ns.adapter.RestoreSession(s.conn.sess.Context(), pid, off)
 		if err != nil {
@@ -540,7 +540,7 @@ func (s *Socket) close(reason DisconnectReason, notify bool) bool {
 	s.ctx.end(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
 	s.conn.detach(s)
 	if notify {
-		s.conn.sendPacket(&Packet{Type: PacketDisconnect, Namespace: s.ns.name, ID: NoAckID})
+		s.conn.sendPacket(&socketio.Packet{Type: socketio.PacketDisconnect, Namespace: s.ns.name, ID: socketio.NoAckID})
 	}
 	s.conn.push(0, func() { s.finishClose(reason) }, true)
 	return true
@@ -555,9 +555,9 @@ func (s *Socket) finishClose(reason DisconnectReason) {
 	for _, fn := range fns {
 		s.safely("disconnecting", func() error { fn(reason); return nil })
 	}
-	var st *SessionState
+	var st *adapter.SessionState
 	if s.pid != "" && recoverable(reason) {
-		st = &SessionState{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}
+		st = &adapter.SessionState{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}
 	}
 	s.leaveAll()
 	s.ns.remove(s)
@@ -574,6 +574,6 @@ func (s *Socket) finishClose(reason DisconnectReason) {
 }
 
 // info describes the socket for FetchSockets.
-func (s *Socket) info() SocketInfo {
-	return SocketInfo{ID: s.id, Handshake: *s.Handshake(), Rooms: s.Rooms(), Data: s.Data()}
+func (s *Socket) info() adapter.SocketInfo {
+	return adapter.SocketInfo{ID: s.id, Handshake: *s.Handshake(), Rooms: s.Rooms(), Data: s.Data()}
 }

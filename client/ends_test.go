@@ -3,13 +3,15 @@ package client_test
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"testing"
 
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/client"
-	"log/slog"
+	"github.com/hubkit/hub/socketio"
 )
 
 // The server (hub) and this client share one Socket.IO core. Each test here does the same
@@ -194,9 +196,9 @@ func TestEndsNumericEventNames(t *testing.T) {
 	nsp := e.srv.Of("/")
 	for _, c := range names {
 		data, _ := json.Marshal(c[0])
-		p := &hub.Packet{Type: hub.PacketEvent, Namespace: "/", ID: hub.NoAckID,
+		p := &socketio.Packet{Type: socketio.PacketEvent, Namespace: "/", ID: socketio.NoAckID,
 			Data: json.RawMessage("[" + c[0] + "," + string(data) + "]")}
-		must(t, nsp.Adapter().Broadcast(p, hub.BroadcastOptions{}))
+		must(t, nsp.Adapter().Broadcast(p, adapter.BroadcastOptions{}))
 	}
 	for _, c := range names {
 		if g, want := recv(t, got), c[0]+" "+c[1]; g != want {

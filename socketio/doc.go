@@ -3,10 +3,10 @@
 // acknowledgement callback ([Ack]), the errors of both ends' handlers ([DecodeError],
 // [PanicError], [ErrBadArguments], [ErrAckAlreadySent], [ErrReservedEvent]), and the packet
 // an adapter sees and forwards ([Packet], with [SplitEvent] and [AppendArgs] to read and
-// build its payload).
+// build its payload, and the [Handshake] of the socket it describes).
 //
 // Applications rarely import it: hub and client name the same types (hub.Args, client.Args,
-// hub.Ack, client.AckFunc are aliases of these). Adapter writers use it to handle packets
+// hub.Ack, hub.Handshake, client.AckFunc are aliases of these). Adapter writers use it to handle packets
 // without importing the server's internals.
 //
 // Everything here is safe for concurrent use: Args are immutable, and an Ack may be called

@@ -1,4 +1,4 @@
-// Package redis is a [hub.Adapter] on Redis Pub/Sub, for running several hub servers as one:
+// Package redis is a [adapter.Adapter] on Redis Pub/Sub, for running several hub servers as one:
 // broadcasts, rooms and the server-wide operations (FetchSockets, SocketsJoin, SocketsLeave,
 // DisconnectSockets, ServerSideEmit, ServerCount) reach the sockets of every server. It
 // speaks the wire format of Node's @socket.io/redis-adapter 8.3, classic or sharded, so hub
@@ -27,7 +27,8 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
+	"github.com/hubkit/hub/socketio"
 )
 
 // ErrTimeout is what a request to the other servers returns, wrapped in a [*TimeoutError],
@@ -57,13 +58,13 @@ func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
 // NewAdapter returns the [hub.Options].Adapter factory of a cluster on rdb (Node's
 // createAdapter, or createShardedAdapter with opts.Sharded): each namespace gets an
 // [*Adapter] with its own subscription. rdb is shared and not closed by the adapters.
-func NewAdapter(rdb goredis.UniversalClient, opts *Options) func(ns *hub.Namespace) hub.Adapter {
+func NewAdapter(rdb goredis.UniversalClient, opts *Options) func(ns adapter.Namespace) adapter.Adapter {
 	o := opts.withDefaults()
-	return func(ns *hub.Namespace) hub.Adapter { return newAdapter(ns, rdb, o) }
+	return func(ns adapter.Namespace) adapter.Adapter { return newAdapter(ns, rdb, o) }
 }
 
 // Adapter is the Redis adapter of one namespace. It embeds the namespace's
-// [*hub.MemoryAdapter] for this server's sockets and publishes every operation to the other
+// [*adapter.Memory] for this server's sockets and publishes every operation to the other
 // servers unless the operation is Local. Get it with ns.Adapter().(*redis.Adapter) for the
 // methods hub's Adapter interface has no room for.
 //
@@ -73,9 +74,9 @@ func NewAdapter(rdb goredis.UniversalClient, opts *Options) func(ns *hub.Namespa
 // [Options].RequestTimeout passes. Messages from other servers are handled on the adapter's
 // receiving goroutine, one at a time.
 type Adapter struct {
-	*hub.MemoryAdapter
+	*adapter.Memory
 
-	ns    *hub.Namespace
+	ns    adapter.Namespace
 	rdb   goredis.UniversalClient
 	opts  Options
 	log   *slog.Logger
@@ -101,7 +102,7 @@ type Adapter struct {
 	byID    map[string]map[string]struct{} // local socket id → rooms; guarded by roomMu
 }
 
-var _ hub.Adapter = (*Adapter)(nil)
+var _ adapter.Adapter = (*Adapter)(nil)
 
 // outgoing is a message waiting to be published; done, when not nil, gets the result.
 type outgoing struct {
@@ -121,22 +122,23 @@ type pending struct {
 // ackRequest is a broadcast with acknowledgements waiting for other servers' counts and acks.
 type ackRequest struct {
 	clientCount func(int)
-	ack         func(hub.Args)
+	ack         func(socketio.Args)
 	timer       *time.Timer
+	stop        func() bool // the context.AfterFunc ending the request with the caller's ctx
 }
 
-func newAdapter(ns *hub.Namespace, rdb goredis.UniversalClient, o Options) *Adapter {
+func newAdapter(ns adapter.Namespace, rdb goredis.UniversalClient, o Options) *Adapter {
 	a := &Adapter{
-		MemoryAdapter: hub.NewMemoryAdapter(ns),
-		ns:            ns,
-		rdb:           rdb,
-		opts:          o,
-		uid:           newUID(o.Sharded),
-		queue:         make(chan outgoing, o.PublishQueue),
-		requests:      make(map[string]*pending),
-		ackRequests:   make(map[string]*ackRequest),
-		members:       make(map[string]map[string]struct{}),
-		byID:          make(map[string]map[string]struct{}),
+		Memory:      adapter.NewMemory(ns),
+		ns:          ns,
+		rdb:         rdb,
+		opts:        o,
+		uid:         newUID(o.Sharded),
+		queue:       make(chan outgoing, o.PublishQueue),
+		requests:    make(map[string]*pending),
+		ackRequests: make(map[string]*ackRequest),
+		members:     make(map[string]map[string]struct{}),
+		byID:        make(map[string]map[string]struct{}),
 	}
 	a.log = o.Logger.With("namespace", ns.Name(), "uid", a.uid)
 	a.ctx, a.cancel = context.WithCancel(context.Background())
@@ -187,6 +189,7 @@ func (a *Adapter) Close() error {
 	a.mu.Lock()
 	for id, r := range a.ackRequests {
 		r.timer.Stop()
+		r.stop()
 		delete(a.ackRequests, id)
 	}
 	a.mu.Unlock()
@@ -202,7 +205,7 @@ func (a *Adapter) Close() error {
 func (a *Adapter) AddAll(id string, rooms ...string) {
 	a.roomMu.Lock()
 	defer a.roomMu.Unlock()
-	a.MemoryAdapter.AddAll(id, rooms...)
+	a.Memory.AddAll(id, rooms...)
 	mine := a.byID[id]
 	if mine == nil {
 		mine = make(map[string]struct{}, len(rooms))
@@ -224,7 +227,7 @@ func (a *Adapter) AddAll(id string, rooms ...string) {
 func (a *Adapter) Del(id, room string) {
 	a.roomMu.Lock()
 	defer a.roomMu.Unlock()
-	a.MemoryAdapter.Del(id, room)
+	a.Memory.Del(id, room)
 	delete(a.byID[id], room)
 	a.delLocked(id, room)
 }
@@ -233,7 +236,7 @@ func (a *Adapter) Del(id, room string) {
 func (a *Adapter) DelAll(id string) {
 	a.roomMu.Lock()
 	defer a.roomMu.Unlock()
-	a.MemoryAdapter.DelAll(id)
+	a.Memory.DelAll(id)
 	for room := range a.byID[id] {
 		a.delLocked(id, room)
 	}
@@ -300,23 +303,23 @@ func (a *Adapter) newMessage(typ msgType) *message {
 // Sockets returns the ids of this server's sockets in any of rooms (all when empty): like
 // Node's RedisAdapter, it does not ask the other servers; FetchSockets does.
 func (a *Adapter) Sockets(ctx context.Context, rooms []string) ([]string, error) {
-	return a.MemoryAdapter.Sockets(ctx, rooms)
+	return a.Memory.Sockets(ctx, rooms)
 }
 
 // Broadcast delivers p to this server's sockets opts selects and, unless opts.Flags.Local,
 // queues it for the other servers. It never blocks.
-func (a *Adapter) Broadcast(p *hub.Packet, opts hub.BroadcastOptions) error {
+func (a *Adapter) Broadcast(p *socketio.Packet, opts adapter.BroadcastOptions) error {
 	if !opts.Flags.Local {
 		if err := a.publishBroadcast(p, opts, ""); err != nil {
 			return err
 		}
 	}
-	return a.MemoryAdapter.Broadcast(p, opts)
+	return a.Memory.Broadcast(p, opts)
 }
 
-func (a *Adapter) publishBroadcast(p *hub.Packet, opts hub.BroadcastOptions, requestID string) error {
+func (a *Adapter) publishBroadcast(p *socketio.Packet, opts adapter.BroadcastOptions, requestID string) error {
 	q := *p
-	q.ID = hub.NoAckID
+	q.ID = socketio.NoAckID
 	packet, err := packetValue(&q, a.shard == nil)
 	if err != nil {
 		return err
@@ -329,9 +332,9 @@ func (a *Adapter) publishBroadcast(p *hub.Packet, opts hub.BroadcastOptions, req
 
 // BroadcastWithAck sends p to the sockets opts selects on every server, asking each for an
 // acknowledgement. Other servers report their client count and each client's first
-// argument; they are awaited for opts.Flags.Timeout ([Options].RequestTimeout when zero),
-// after which late answers are dropped. It never blocks.
-func (a *Adapter) BroadcastWithAck(p *hub.Packet, opts hub.BroadcastOptions, clientCount func(n int), ack func(hub.Args)) error {
+// argument; they are awaited for opts.Flags.Timeout ([Options].RequestTimeout when zero)
+// or until ctx is done, after which late answers are dropped. It never blocks.
+func (a *Adapter) BroadcastWithAck(ctx context.Context, p *socketio.Packet, opts adapter.BroadcastOptions, clientCount func(n int), ack func(socketio.Args)) error {
 	if !opts.Flags.Local {
 		id := newUID(a.shard != nil)
 		wait := opts.Flags.Timeout
@@ -341,54 +344,57 @@ func (a *Adapter) BroadcastWithAck(p *hub.Packet, opts hub.BroadcastOptions, cli
 		r := &ackRequest{clientCount: clientCount, ack: ack}
 		a.mu.Lock()
 		a.ackRequests[id] = r
-		r.timer = time.AfterFunc(wait, func() {
+		end := func() {
 			a.mu.Lock()
 			delete(a.ackRequests, id)
 			a.mu.Unlock()
-		})
+		}
+		r.timer = time.AfterFunc(wait, end)
+		r.stop = context.AfterFunc(ctx, end)
 		a.mu.Unlock()
 		if err := a.publishBroadcast(p, opts, id); err != nil {
 			a.mu.Lock()
 			r.timer.Stop()
+			r.stop()
 			delete(a.ackRequests, id)
 			a.mu.Unlock()
 			return err
 		}
 	}
-	return a.MemoryAdapter.BroadcastWithAck(p, opts, clientCount, ack)
+	return a.Memory.BroadcastWithAck(ctx, p, opts, clientCount, ack)
 }
 
 // AddSockets makes the sockets opts selects join rooms, on every server unless Local. It
 // never blocks.
-func (a *Adapter) AddSockets(opts hub.BroadcastOptions, rooms []string) error {
+func (a *Adapter) AddSockets(opts adapter.BroadcastOptions, rooms []string) error {
 	if !opts.Flags.Local {
 		m := a.newMessage(typeJoin)
 		m.opts, m.rooms = opts, rooms
 		a.send(m)
 	}
-	return a.MemoryAdapter.AddSockets(opts, rooms)
+	return a.Memory.AddSockets(opts, rooms)
 }
 
 // DelSockets makes the sockets opts selects leave rooms, on every server unless Local. It
 // never blocks.
-func (a *Adapter) DelSockets(opts hub.BroadcastOptions, rooms []string) error {
+func (a *Adapter) DelSockets(opts adapter.BroadcastOptions, rooms []string) error {
 	if !opts.Flags.Local {
 		m := a.newMessage(typeLeave)
 		m.opts, m.rooms = opts, rooms
 		a.send(m)
 	}
-	return a.MemoryAdapter.DelSockets(opts, rooms)
+	return a.Memory.DelSockets(opts, rooms)
 }
 
 // DisconnectSockets disconnects the sockets opts selects, on every server unless Local. It
 // never blocks.
-func (a *Adapter) DisconnectSockets(opts hub.BroadcastOptions, close bool) error {
+func (a *Adapter) DisconnectSockets(opts adapter.BroadcastOptions, close bool) error {
 	if !opts.Flags.Local {
 		m := a.newMessage(typeDisconnect)
 		m.opts, m.close = opts, close
 		a.send(m)
 	}
-	return a.MemoryAdapter.DisconnectSockets(opts, close)
+	return a.Memory.DisconnectSockets(opts, close)
 }
 
 // ServerCount returns the number of servers subscribed to the namespace, this one
@@ -403,8 +409,8 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 
 // FetchSockets describes the sockets opts selects on every server unless Local. It blocks
 // until every other server answered; if some do not in time, it returns a [*TimeoutError].
-func (a *Adapter) FetchSockets(ctx context.Context, opts hub.BroadcastOptions) ([]hub.SocketInfo, error) {
-	local, err := a.MemoryAdapter.FetchSockets(ctx, opts)
+func (a *Adapter) FetchSockets(ctx context.Context, opts adapter.BroadcastOptions) ([]adapter.SocketInfo, error) {
+	local, err := a.Memory.FetchSockets(ctx, opts)
 	if err != nil || opts.Flags.Local {
 		return local, err
 	}
@@ -448,7 +454,7 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 
 // ServerSideEmit publishes p, an event [event, args...], to the namespace on the other
 // servers, whose OnServerSideEmit handlers receive it. It blocks until Redis took it.
-func (a *Adapter) ServerSideEmit(ctx context.Context, p *hub.Packet) error {
+func (a *Adapter) ServerSideEmit(ctx context.Context, p *socketio.Packet) error {
 	data, err := dataValue(p.Data, p.Attachments)
 	if err != nil {
 		return fmt.Errorf("redis: server-side emit: %w", err)
@@ -465,7 +471,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, p *hub.Packet) error {
 // serverSideEmit listeners' callback). It blocks until every other server answered; if some
 // do not in time (ctx or [Options].RequestTimeout), it returns the answers received and a
 // [*TimeoutError] (or ctx's error). Alone, it returns no answers at once.
-func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, p *hub.Packet) ([]hub.Args, error) {
+func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, p *socketio.Packet) ([]socketio.Args, error) {
 	data, err := dataValue(p.Data, p.Attachments)
 	if err != nil {
 		return nil, fmt.Errorf("redis: server-side emit: %w", err)
@@ -473,7 +479,7 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, p *hub.Packet) ([]h
 	m := a.newMessage(typeSSE)
 	m.packet = data
 	values, err := a.request(ctx, "server-side emit", m)
-	out := make([]hub.Args, 0, len(values))
+	out := make([]socketio.Args, 0, len(values))
 	for _, v := range values {
 		args, aerr := argsOf(v)
 		if aerr != nil {
@@ -707,7 +713,7 @@ func (a *Adapter) handle(channel string, payload []byte) {
 	case typeJoin, typeLeave, typeDisconnect:
 		a.onSocketsOp(m)
 	case typeFetch:
-		infos, _ := a.MemoryAdapter.FetchSockets(a.ctx, m.opts)
+		infos, _ := a.Memory.FetchSockets(a.ctx, m.opts)
 		sockets := make([]any, 0, len(infos))
 		for _, info := range infos {
 			v, err := socketValue(info)
@@ -719,7 +725,7 @@ func (a *Adapter) handle(channel string, payload []byte) {
 		}
 		a.respond(m, typeFetchResp, func(r *message) { r.sockets = sockets })
 	case typeSockets:
-		ids, _ := a.MemoryAdapter.Sockets(a.ctx, m.rooms)
+		ids, _ := a.Memory.Sockets(a.ctx, m.rooms)
 		a.respond(m, typeResponse, func(r *message) { r.sockets = stringsValue(ids) })
 	case typeAllRooms:
 		rooms := a.localRooms()
@@ -764,7 +770,7 @@ func (a *Adapter) onBroadcast(m *message) {
 	opts := m.opts
 	opts.Flags.Local = true
 	if m.requestID == "" {
-		a.MemoryAdapter.Broadcast(p, opts)
+		a.Memory.Broadcast(p, opts)
 		return
 	}
 	a.mu.Lock()
@@ -773,9 +779,9 @@ func (a *Adapter) onBroadcast(m *message) {
 	if mine {
 		return
 	}
-	a.MemoryAdapter.BroadcastWithAck(p, opts, func(n int) {
+	a.Memory.BroadcastWithAck(a.ctx, p, opts, func(n int) {
 		a.respond(m, typeClientCount, func(r *message) { r.count = int64(n) })
-	}, func(args hub.Args) {
+	}, func(args socketio.Args) {
 		v, err := firstArgValue(args)
 		if err != nil {
 			a.log.Warn("redis: cannot forward an acknowledgement", "err", err)
@@ -789,28 +795,28 @@ func (a *Adapter) onSocketsOp(m *message) {
 	opts := m.opts
 	opts.Flags.Local = true
 	if m.sid != "" { // the classic per-socket form, answered
-		s := a.ns.Socket(m.sid)
-		if s == nil {
+		if !a.ns.Connected(m.sid) {
 			return
 		}
+		sid := []string{m.sid}
 		switch m.typ {
 		case typeJoin:
-			s.Join(m.room)
+			a.ns.Join(sid, []string{m.room})
 		case typeLeave:
-			s.Leave(m.room)
+			a.ns.Leave(sid, []string{m.room})
 		case typeDisconnect:
-			s.Disconnect(m.close)
+			a.ns.Disconnect(sid, m.close)
 		}
 		a.respond(m, typeResponse, func(*message) {})
 		return
 	}
 	switch m.typ {
 	case typeJoin:
-		a.MemoryAdapter.AddSockets(opts, m.rooms)
+		a.Memory.AddSockets(opts, m.rooms)
 	case typeLeave:
-		a.MemoryAdapter.DelSockets(opts, m.rooms)
+		a.Memory.DelSockets(opts, m.rooms)
 	case typeDisconnect:
-		a.MemoryAdapter.DisconnectSockets(opts, m.close)
+		a.Memory.DisconnectSockets(opts, m.close)
 	}
 }
 
@@ -820,9 +826,9 @@ func (a *Adapter) onServerSideEmit(m *message) {
 		a.log.Warn("redis: ignoring a malformed server-side emit")
 		return
 	}
-	p := &hub.Packet{Type: hub.PacketEvent, Namespace: a.ns.Name(), ID: hub.NoAckID}
+	p := &socketio.Packet{Type: socketio.PacketEvent, Namespace: a.ns.Name(), ID: socketio.NoAckID}
 	p.Data = appendJSON(nil, data, &p.Attachments)
-	var ack hub.Ack
+	var ack socketio.Ack
 	if m.requestID != "" {
 		ack = func(vals ...any) error {
 			var v any = undefinedValue{}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/socketio"
 )
 
@@ -66,17 +66,17 @@ func fillPlaceholders(v any, atts [][]byte) (any, error) {
 // packetValue returns p as Node's adapter publishes a packet: {type, data, nsp} (the sharded
 // adapter leaves nsp out). Events are type 2 and acks type 3 with or without binary data,
 // as in Node, whose encoder picks the binary types when sending to clients.
-func packetValue(p *hub.Packet, withNsp bool) (*object, error) {
+func packetValue(p *socketio.Packet, withNsp bool) (*object, error) {
 	data, err := dataValue(p.Data, p.Attachments)
 	if err != nil {
 		return nil, fmt.Errorf("redis: packet data: %w", err)
 	}
 	typ := int64(p.Type)
 	switch p.Type {
-	case hub.PacketBinaryEvent:
-		typ = int64(hub.PacketEvent)
-	case hub.PacketBinaryAck:
-		typ = int64(hub.PacketAck)
+	case socketio.PacketBinaryEvent:
+		typ = int64(socketio.PacketEvent)
+	case socketio.PacketBinaryAck:
+		typ = int64(socketio.PacketAck)
 	}
 	o := obj("type", typ, "data", data)
 	if withNsp {
@@ -86,24 +86,24 @@ func packetValue(p *hub.Packet, withNsp bool) (*object, error) {
 		}
 		o.set("nsp", nsp)
 	}
-	if p.ID != hub.NoAckID {
+	if p.ID != socketio.NoAckID {
 		o.set("id", p.ID)
 	}
 	return o, nil
 }
 
 // hubPacket converts a packet another server published into hub's form, for namespace nsp.
-func hubPacket(v any, nsp string) (*hub.Packet, error) {
+func hubPacket(v any, nsp string) (*socketio.Packet, error) {
 	o, ok := v.(*object)
 	if !ok {
 		return nil, errors.New("packet is not an object")
 	}
-	p := &hub.Packet{Namespace: nsp, ID: hub.NoAckID}
+	p := &socketio.Packet{Namespace: nsp, ID: socketio.NoAckID}
 	switch typ, _ := o.get("type").(int64); typ {
-	case int64(hub.PacketEvent), int64(hub.PacketBinaryEvent):
-		p.Type = hub.PacketEvent
-	case int64(hub.PacketAck), int64(hub.PacketBinaryAck):
-		p.Type = hub.PacketAck
+	case int64(socketio.PacketEvent), int64(socketio.PacketBinaryEvent):
+		p.Type = socketio.PacketEvent
+	case int64(socketio.PacketAck), int64(socketio.PacketBinaryAck):
+		p.Type = socketio.PacketAck
 	default:
 		return nil, fmt.Errorf("packet of type %v cannot be broadcast", o.get("type"))
 	}
@@ -116,14 +116,14 @@ func hubPacket(v any, nsp string) (*hub.Packet, error) {
 }
 
 // argsOf returns the Args of one value v: what a server's ack callback received.
-func argsOf(v any) (hub.Args, error) {
+func argsOf(v any) (socketio.Args, error) {
 	var atts [][]byte
 	data := appendJSON(nil, []any{v}, &atts)
-	return hub.NewArgs(data, atts)
+	return socketio.NewArgs(data, atts)
 }
 
 // firstArgValue returns the JavaScript value of the first of args, undefined if none.
-func firstArgValue(args hub.Args) (any, error) {
+func firstArgValue(args socketio.Args) (any, error) {
 	raw := args.Raw(0)
 	if raw == nil {
 		return undefinedValue{}, nil
@@ -180,7 +180,7 @@ func anyValue(v any) (any, error) {
 }
 
 // optsValue returns opts as Node's adapters publish them: {rooms, except, flags}.
-func optsValue(opts hub.BroadcastOptions, withFlags bool) *object {
+func optsValue(opts adapter.BroadcastOptions, withFlags bool) *object {
 	o := obj("rooms", stringsValue(opts.Rooms), "except", stringsValue(dedupe(opts.Except)))
 	if withFlags {
 		flags := &object{}
@@ -217,9 +217,9 @@ func stringsValue(s []string) []any {
 }
 
 // hubOptions reads broadcast options another server published.
-func hubOptions(v any) hub.BroadcastOptions {
+func hubOptions(v any) adapter.BroadcastOptions {
 	o, _ := v.(*object)
-	opts := hub.BroadcastOptions{Rooms: roomList(o.get("rooms")), Except: roomList(o.get("except"))}
+	opts := adapter.BroadcastOptions{Rooms: roomList(o.get("rooms")), Except: roomList(o.get("except"))}
 	if flags, ok := o.get("flags").(*object); ok {
 		opts.Flags.Volatile = truthy(flags.get("volatile"))
 		if ms, ok := flags.get("timeout").(int64); ok && ms > 0 {
@@ -263,7 +263,7 @@ func truthy(v any) bool {
 const nodeDateLayout = "Mon Jan 02 2006 15:04:05 GMT-0700"
 
 // socketValue describes a socket as Node's adapter answers fetchSockets.
-func socketValue(info hub.SocketInfo) (*object, error) {
+func socketValue(info adapter.SocketInfo) (*object, error) {
 	h := info.Handshake
 	auth := any(&object{})
 	if len(h.Auth) > 0 {
@@ -311,12 +311,12 @@ func socketValue(info hub.SocketInfo) (*object, error) {
 }
 
 // socketInfo reads a socket description another server sent.
-func socketInfo(v any) (hub.SocketInfo, error) {
+func socketInfo(v any) (adapter.SocketInfo, error) {
 	o, ok := v.(*object)
 	if !ok {
-		return hub.SocketInfo{}, errors.New("socket is not an object")
+		return adapter.SocketInfo{}, errors.New("socket is not an object")
 	}
-	info := hub.SocketInfo{Rooms: roomList(o.get("rooms")), Data: goValue(o.get("data"))}
+	info := adapter.SocketInfo{Rooms: roomList(o.get("rooms")), Data: goValue(o.get("data"))}
 	info.ID, _ = o.get("id").(string)
 	h, _ := o.get("handshake").(*object)
 	if h == nil {

@@ -7,7 +7,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/socketio"
 )
 
@@ -80,8 +80,8 @@ func addUnique(dst, more []string) []string {
 	return dst
 }
 
-func (e *Emitter) options() hub.BroadcastOptions {
-	return hub.BroadcastOptions{Rooms: e.rooms, Except: e.except, Flags: hub.BroadcastFlags{Volatile: e.volatile}}
+func (e *Emitter) options() adapter.BroadcastOptions {
+	return adapter.BroadcastOptions{Rooms: e.rooms, Except: e.except, Flags: adapter.BroadcastFlags{Volatile: e.volatile}}
 }
 
 // optsValue is the emitter's {rooms, flags, except}: Node's emitter orders them so.
@@ -95,20 +95,20 @@ func (e *Emitter) optsValue() *object {
 
 // Emit sends an event with args ([]byte anywhere in them is sent as binary) to the selected
 // sockets of every server. It blocks until Redis took the message or ctx is done. The
-// reserved event names are refused with an error wrapping [hub.ErrReservedEvent].
+// reserved event names are refused with an error wrapping [socketio.ErrReservedEvent].
 func (e *Emitter) Emit(ctx context.Context, event string, args ...any) error {
 	switch event {
 	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
-		return fmt.Errorf("%w: %q", hub.ErrReservedEvent, event)
+		return fmt.Errorf("%w: %q", socketio.ErrReservedEvent, event)
 	}
 	data, err := eventValue(event, args)
 	if err != nil {
 		return err
 	}
 	if e.opts.Sharded {
-		return e.publishSharded(ctx, &message{typ: typeBroadcast, packet: obj("type", int64(hub.PacketEvent), "data", data), opts: e.options()})
+		return e.publishSharded(ctx, &message{typ: typeBroadcast, packet: obj("type", int64(socketio.PacketEvent), "data", data), opts: e.options()})
 	}
-	msg, err := appendMsgpack(nil, []any{emitterUID, obj("type", int64(hub.PacketEvent), "data", data, "nsp", e.nsp), e.optsValue()})
+	msg, err := appendMsgpack(nil, []any{emitterUID, obj("type", int64(socketio.PacketEvent), "data", data, "nsp", e.nsp), e.optsValue()})
 	if err != nil {
 		return fmt.Errorf("redis: emit %q: %w", event, err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 )
 
 // The two wire protocols of @socket.io/redis-adapter 8.3: the classic one of createAdapter
@@ -65,7 +65,7 @@ type message struct {
 	to        string // an answer's addressee (uid)
 
 	packet  any // broadcast: the packet; server-side emit: [event, args...]; answers: the value
-	opts    hub.BroadcastOptions
+	opts    adapter.BroadcastOptions
 	rooms   []string
 	close   bool
 	sockets []any

@@ -13,6 +13,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
+	"github.com/hubkit/hub/socketio"
 )
 
 // recorder is a go-redis hook that records the commands instead of sending them.
@@ -128,12 +130,12 @@ func TestEmitterAsNode(t *testing.T) {
 	}
 }
 
-func packet(t *testing.T, data string, atts ...[]byte) *hub.Packet {
+func packet(t *testing.T, data string, atts ...[]byte) *socketio.Packet {
 	t.Helper()
 	if !json.Valid([]byte(data)) {
 		t.Fatalf("invalid JSON %s", data)
 	}
-	return &hub.Packet{Type: hub.PacketEvent, Namespace: "/", ID: hub.NoAckID, Data: json.RawMessage(data), Attachments: atts}
+	return &socketio.Packet{Type: socketio.PacketEvent, Namespace: "/", ID: socketio.NoAckID, Data: json.RawMessage(data), Attachments: atts}
 }
 
 // TestClassicAsNode encodes messages as @socket.io/redis-adapter 8.3's RedisAdapter does
@@ -185,7 +187,7 @@ func TestClassicAsNode(t *testing.T) {
 			t.Errorf("decoded join %+v", m)
 		}
 	}
-	pv := func(p *hub.Packet) *object {
+	pv := func(p *socketio.Packet) *object {
 		o, err := packetValue(p, true)
 		if err != nil {
 			t.Fatal(err)
@@ -200,16 +202,16 @@ func TestClassicAsNode(t *testing.T) {
 		{"classicEmit", c, &message{typ: typeBroadcast, uid: uid, packet: pv(packet(t, `["hello","world",1]`))}},
 		{"classicRoomEmit", c, &message{typ: typeBroadcast, uid: uid,
 			packet: pv(packet(t, `["bin",{"_placeholder":true,"num":0},{"a":[{"_placeholder":true,"num":1}]}]`, []byte{1, 2}, []byte{3})),
-			opts:   hub.BroadcastOptions{Rooms: []string{"room1"}, Except: []string{"room2"}, Flags: hub.BroadcastFlags{Volatile: true}}}},
+			opts:   adapter.BroadcastOptions{Rooms: []string{"room1"}, Except: []string{"room2"}, Flags: adapter.BroadcastFlags{Volatile: true}}}},
 		{"classicRoomsEmit", c, &message{typ: typeBroadcast, uid: uid, packet: pv(packet(t, `["many"]`)),
-			opts: hub.BroadcastOptions{Rooms: []string{"r1", "r2"}}}},
-		{"classicJoin", admin, &message{typ: typeJoin, uid: adminUID, opts: hub.BroadcastOptions{Rooms: []string{"r"}}, rooms: []string{"x", "y"}}},
-		{"classicLeave", c, &message{typ: typeLeave, uid: uid, opts: hub.BroadcastOptions{Except: []string{"r"}}, rooms: []string{"x"}}},
-		{"classicDisconnect", c, &message{typ: typeDisconnect, uid: uid, opts: hub.BroadcastOptions{Rooms: []string{"r"}}, close: true}},
+			opts: adapter.BroadcastOptions{Rooms: []string{"r1", "r2"}}}},
+		{"classicJoin", admin, &message{typ: typeJoin, uid: adminUID, opts: adapter.BroadcastOptions{Rooms: []string{"r"}}, rooms: []string{"x", "y"}}},
+		{"classicLeave", c, &message{typ: typeLeave, uid: uid, opts: adapter.BroadcastOptions{Except: []string{"r"}}, rooms: []string{"x"}}},
+		{"classicDisconnect", c, &message{typ: typeDisconnect, uid: uid, opts: adapter.BroadcastOptions{Rooms: []string{"r"}}, close: true}},
 		{"classicServerSideEmit", c, &message{typ: typeSSE, uid: uid, packet: mustParse(t, `["sse",{"a":1},"b"]`)}},
 		{"classicBroadcastAck", c, &message{typ: typeBroadcast, uid: uid, requestID: reqID("classicBroadcastAck"),
 			packet: pv(packet(t, `["ack?",1]`)),
-			opts:   hub.BroadcastOptions{Rooms: []string{"r"}, Flags: hub.BroadcastFlags{Timeout: time.Second}}}},
+			opts:   adapter.BroadcastOptions{Rooms: []string{"r"}, Flags: adapter.BroadcastFlags{Timeout: time.Second}}}},
 		{"classicFetch", c, &message{typ: typeFetch, uid: uid, requestID: reqID("classicFetch")}},
 	}
 	for _, tc := range cases {
@@ -249,7 +251,7 @@ func TestShardedAsNode(t *testing.T) {
 	}
 	uid := m.uid
 	c := newShardedCodec("socket.io", "/", uid, SubscriptionDynamic)
-	pv := func(p *hub.Packet) *object {
+	pv := func(p *socketio.Packet) *object {
 		o, err := packetValue(p, false)
 		if err != nil {
 			t.Fatal(err)
@@ -258,8 +260,8 @@ func TestShardedAsNode(t *testing.T) {
 	}
 	msgs := []*message{
 		{typ: typeBroadcast, uid: uid, packet: pv(packet(t, `["hello","world",1]`))},
-		{typ: typeBroadcast, uid: uid, packet: pv(packet(t, `["bin",{"_placeholder":true,"num":0}]`, []byte{1, 2})), opts: hub.BroadcastOptions{Rooms: []string{"room1"}}},
-		{typ: typeJoin, uid: uid, opts: hub.BroadcastOptions{Rooms: []string{"r1"}, Except: []string{"r2"}}, rooms: []string{"x"}},
+		{typ: typeBroadcast, uid: uid, packet: pv(packet(t, `["bin",{"_placeholder":true,"num":0}]`, []byte{1, 2})), opts: adapter.BroadcastOptions{Rooms: []string{"room1"}}},
+		{typ: typeJoin, uid: uid, opts: adapter.BroadcastOptions{Rooms: []string{"r1"}, Except: []string{"r2"}}, rooms: []string{"x"}},
 		{typ: typeSSE, uid: uid, packet: mustParse(t, `["sse",1]`)},
 	}
 	if len(msgs) != len(want) {
@@ -314,7 +316,7 @@ func TestPacketConversion(t *testing.T) {
 func TestSocketInfoConversion(t *testing.T) {
 	t.Parallel()
 	now := time.UnixMilli(1700000000123).UTC()
-	info := hub.SocketInfo{
+	info := adapter.SocketInfo{
 		ID:    "abc",
 		Rooms: []string{"abc", "r1"},
 		Data:  map[string]any{"user": "ann", "blob": []byte{1, 2}},

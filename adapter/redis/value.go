@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/vmihailenco/msgpack/v5"
-
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
