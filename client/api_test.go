@@ -53,6 +53,9 @@ func TestEmitErrors(t *testing.T) {
 	}
 }
 
+// otherString is a string type a "disconnect" handler may not take.
+type otherString string
+
 func TestOnRejectsBadHandlers(t *testing.T) {
 	t.Parallel()
 	s := newIdle(t, nil)
@@ -60,13 +63,14 @@ func TestOnRejectsBadHandlers(t *testing.T) {
 		event   string
 		handler any
 	}{
-		"not a func":             {"x", 42},
-		"nil func":               {"x", (func())(nil)},
-		"returns int":            {"x", func() int { return 0 }},
-		"connect with argument":  {"connect", func(string) {}},
-		"disconnect with int":    {"disconnect", func(int) {}},
-		"connect_error string":   {"connect_error", func(string) {}},
-		"disconnect returns err": {"disconnect", func(string) error { return nil }},
+		"not a func":              {"x", 42},
+		"nil func":                {"x", (func())(nil)},
+		"returns int":             {"x", func() int { return 0 }},
+		"connect with argument":   {"connect", func(string) {}},
+		"disconnect with int":     {"disconnect", func(int) {}},
+		"disconnect other string": {"disconnect", func(otherString) {}},
+		"connect_error string":    {"connect_error", func(string) {}},
+		"disconnect returns err":  {"disconnect", func(string) error { return nil }},
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -80,6 +84,7 @@ func TestOnRejectsBadHandlers(t *testing.T) {
 	// These are fine.
 	s.On("connect", func() {})
 	s.On("disconnect", func(reason string) {})
+	s.On("disconnect", func(reason client.DisconnectReason) {})
 	s.On("connect_error", func(err error) {})
 	s.On("x", func(a int, b ...string) error { return nil })
 	s.On("x", func(ack func(...any)) {})

@@ -355,9 +355,9 @@ func TestInvalidNamespace(t *testing.T) {
 }
 
 // disconnects records the reasons a socket's "disconnect" handler sees.
-func disconnects(s *client.Socket) <-chan string {
-	ch := make(chan string, 8)
-	s.On("disconnect", func(reason string) { ch <- reason })
+func disconnects(s *client.Socket) <-chan client.DisconnectReason {
+	ch := make(chan client.DisconnectReason, 8)
+	s.On("disconnect", func(reason client.DisconnectReason) { ch <- reason })
 	return ch
 }
 
@@ -366,16 +366,21 @@ func TestServerDisconnect(t *testing.T) {
 		o := opts(md)
 		o.DisableReconnection = false
 		o.ReconnectionDelay = 10 * time.Millisecond
-		var reasons <-chan string
+		var reasons <-chan client.DisconnectReason
+		plain := make(chan string, 4) // a handler as in JavaScript, taking a string
 		connects := make(chan struct{}, 4)
 		s := connect(t, srv.url, "/", o, func(s *client.Socket) {
 			reasons = disconnects(s)
+			s.On("disconnect", func(reason string) { plain <- reason })
 			s.On("connect", func() { connects <- struct{}{} })
 		})
 		recv(t, connects)
 		must(t, s.Emit("disconnect-me", false))
 		if r := recv(t, reasons); r != client.ReasonServerDisconnect {
 			t.Fatalf("disconnect reason %q; want %q", r, client.ReasonServerDisconnect)
+		}
+		if r := recv(t, plain); r != string(client.ReasonServerDisconnect) {
+			t.Fatalf("disconnect reason as a string %q; want %q", r, client.ReasonServerDisconnect)
 		}
 		if s.Connected() {
 			t.Fatal("socket still connected")
@@ -388,7 +393,7 @@ func TestServerDisconnect(t *testing.T) {
 
 func TestClientDisconnect(t *testing.T) {
 	forEachMode(t, func(t *testing.T, srv server, md mode) {
-		var reasons <-chan string
+		var reasons <-chan client.DisconnectReason
 		s := connect(t, srv.url, "/", opts(md), func(s *client.Socket) { reasons = disconnects(s) })
 		id := s.ID()
 		s.Disconnect()
@@ -458,7 +463,7 @@ func TestDisconnectDuringUpgrade(t *testing.T) {
 			s.Disconnect()
 			probed <- id
 		})
-		var reasons <-chan string
+		var reasons <-chan client.DisconnectReason
 		s = connect(t, srv.url, "/", o, func(s *client.Socket) { reasons = disconnects(s) })
 		close(connected)
 		id := recv(t, probed)
@@ -502,7 +507,7 @@ func TestReconnectDeliversBufferedEmits(t *testing.T) {
 		o.ReconnectionDelayMax = 50 * time.Millisecond
 		o.Query = url.Values{"cid": {t.Name()}} // lets the hub app find the connections to cut
 		var (
-			reasons <-chan string
+			reasons <-chan client.DisconnectReason
 			echoes  <-chan string
 		)
 		connects := make(chan string, 4)
@@ -512,7 +517,7 @@ func TestReconnectDeliversBufferedEmits(t *testing.T) {
 			sock.On("connect", func() { connects <- sock.ID() })
 			reasons = disconnects(sock)
 			// Emitted while disconnected: buffered, and sent once reconnected.
-			sock.On("disconnect", func(reason string) {
+			sock.On("disconnect", func(reason client.DisconnectReason) {
 				if reason == client.ReasonClientDisconnect {
 					return // the test is over
 				}
@@ -524,7 +529,7 @@ func TestReconnectDeliversBufferedEmits(t *testing.T) {
 		first := recv(t, connects)
 		// Node closes the connection; the hub app cuts its TCP connections, which a poll
 		// in flight sees as a transport error.
-		want := []string{client.ReasonTransportClose}
+		want := []client.DisconnectReason{client.ReasonTransportClose}
 		if srv.name == "hub" {
 			want = append(want, client.ReasonTransportError)
 		}
@@ -722,7 +727,7 @@ func TestLargePayloads(t *testing.T) {
 		const n, size = 6, 200_000
 		var (
 			echoes  <-chan []byte
-			reasons <-chan string
+			reasons <-chan client.DisconnectReason
 		)
 		s := connect(t, srv.url, "/", opts(md), func(s *client.Socket) {
 			echoes = on[[]byte](s, "echo")

@@ -21,7 +21,7 @@
 //	m, err := client.NewManager("http://localhost:3000", &client.Options{Auth: map[string]string{"token": t}})
 //	admin := m.Socket("/admin", nil)
 //	admin.On("connect", func() { log.Print("connected") })
-//	admin.On("disconnect", func(reason string) { log.Print(reason) })
+//	admin.On("disconnect", func(reason client.DisconnectReason) { log.Print(reason) })
 //	admin.On("connect_error", func(err error) { log.Print(err) })
 //	err = admin.Connect(ctx)
 //	defer m.Close()

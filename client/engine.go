@@ -43,7 +43,7 @@ const (
 
 // The reasons an engine session ends (the words of engine.io-client).
 const (
-	reasonForcedClose = "forced close" // the client closed the session
+	reasonForcedClose DisconnectReason = "forced close" // the client closed the session
 )
 
 // engineConfig is what a Manager hands each engine session.
@@ -105,17 +105,17 @@ type engine struct {
 	writeMu sync.Mutex // held by the write loop while writing, and by an upgrade while switching
 
 	mu         sync.Mutex
-	tr         transport     // guarded by mu: the transport writes go to
-	queue      []eio.Packet  // guarded by mu: packets waiting for the write loop
-	probing    bool          // guarded by mu: a WebSocket probe is in flight
-	upgrading  bool          // guarded by mu: writes are paused for an upgrade
-	readDone   chan struct{} // closed when the first transport's read loop has ended
-	closing    bool          // guarded by mu: a client close waits for the queue to drain
-	ended      bool          // guarded by mu
-	reason     string        // guarded by mu: why the session ended
-	err        error         // guarded by mu
-	probes     []transport   // guarded by mu: transports being probed, closed on end
-	wake       chan struct{} // cap 1: the write loop has work
+	tr         transport        // guarded by mu: the transport writes go to
+	queue      []eio.Packet     // guarded by mu: packets waiting for the write loop
+	probing    bool             // guarded by mu: a WebSocket probe is in flight
+	upgrading  bool             // guarded by mu: writes are paused for an upgrade
+	readDone   chan struct{}    // closed when the first transport's read loop has ended
+	closing    bool             // guarded by mu: a client close waits for the queue to drain
+	ended      bool             // guarded by mu
+	reason     DisconnectReason // guarded by mu: why the session ended
+	err        error            // guarded by mu
+	probes     []transport      // guarded by mu: transports being probed, closed on end
+	wake       chan struct{}    // cap 1: the write loop has work
 	watchdog   *time.Timer
 	closeTimer *time.Timer // guarded by mu: bounds a client close
 	closeOnce  sync.Once
@@ -257,15 +257,15 @@ func (e *engine) readLoop(tr transport) {
 
 // transportError carries the close reason a transport failure maps to.
 type transportError struct {
-	reason string
+	reason DisconnectReason
 	err    error
 }
 
 func (te *transportError) Error() string {
 	if te.err == nil {
-		return "client: " + te.reason
+		return "client: " + string(te.reason)
 	}
-	return "client: " + te.reason + ": " + te.err.Error()
+	return "client: " + string(te.reason) + ": " + te.err.Error()
 }
 
 func (te *transportError) Unwrap() error { return te.err }
@@ -285,7 +285,7 @@ func (e *engine) deliver(p eio.Packet) bool {
 		e.sendControl(eio.Packet{Type: eio.Pong, Data: p.Data})
 	case eio.Close:
 		e.mu.Lock()
-		reason := "transport close"
+		reason := ReasonTransportClose
 		if e.closing {
 			reason = reasonForcedClose
 		}
@@ -505,7 +505,7 @@ func (e *engine) upgradeLoop() {
 
 // end ends the session (once): it records why, stops the heartbeat, aborts every request
 // and closes the transports. It does not wait for the goroutines; see wait.
-func (e *engine) end(reason string, err error) {
+func (e *engine) end(reason DisconnectReason, err error) {
 	e.mu.Lock()
 	if e.ended {
 		e.mu.Unlock()
@@ -552,7 +552,7 @@ func (e *engine) close() {
 
 // wait returns once the session has ended and all its goroutines have exited, with the
 // reason it ended.
-func (e *engine) wait() (string, error) {
+func (e *engine) wait() (DisconnectReason, error) {
 	<-e.closed
 	e.wg.Wait()
 	e.mu.Lock()

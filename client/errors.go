@@ -7,22 +7,27 @@ import (
 	"github.com/hubkit/hub/socketio"
 )
 
-// Disconnect reasons, the words of socket.io-client, passed to "disconnect" handlers.
+// DisconnectReason says why a socket disconnected: one of the Reason constants, the words
+// of socket.io-client. A "disconnect" handler takes it as a func(DisconnectReason) or, as in
+// JavaScript, a func(reason string).
+type DisconnectReason string
+
+// Disconnect reasons, passed to "disconnect" handlers.
 const (
 	// ReasonServerDisconnect: the server disconnected the socket (socket.disconnect()).
 	// The socket does not reconnect by itself.
-	ReasonServerDisconnect = "io server disconnect"
+	ReasonServerDisconnect DisconnectReason = "io server disconnect"
 	// ReasonClientDisconnect: the client disconnected the socket ([Socket.Disconnect],
 	// [Socket.Close], [Manager.Close]).
-	ReasonClientDisconnect = "io client disconnect"
+	ReasonClientDisconnect DisconnectReason = "io client disconnect"
 	// ReasonTransportClose: the connection was closed (the server closed it, for example).
-	ReasonTransportClose = "transport close"
+	ReasonTransportClose DisconnectReason = "transport close"
 	// ReasonTransportError: the connection failed.
-	ReasonTransportError = "transport error"
+	ReasonTransportError DisconnectReason = "transport error"
 	// ReasonPingTimeout: the server sent no ping within pingInterval + pingTimeout.
-	ReasonPingTimeout = "ping timeout"
+	ReasonPingTimeout DisconnectReason = "ping timeout"
 	// ReasonParseError: the server sent a packet that does not decode.
-	ReasonParseError = "parse error"
+	ReasonParseError DisconnectReason = "parse error"
 )
 
 var (

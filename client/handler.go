@@ -26,7 +26,7 @@ type AckFunc = socketio.Ack
 var errorType = reflect.TypeFor[error]()
 
 // reservedHandler adapts the handler of a reserved event: "connect" takes no argument,
-// "disconnect" an optional reason string, "connect_error" an optional error.
+// "disconnect" an optional DisconnectReason (or string), "connect_error" an optional error.
 func reservedHandler(event string, fn any) (func(arg any), error) {
 	v := reflect.ValueOf(fn)
 	if v.Kind() != reflect.Func || v.IsNil() {
@@ -40,7 +40,10 @@ func reservedHandler(event string, fn any) (func(arg any), error) {
 	switch event {
 	case "connect":
 	case "disconnect":
-		want = reflect.TypeFor[string]()
+		want = reflect.TypeFor[DisconnectReason]()
+		if t.NumIn() == 1 && t.In(0) == reflect.TypeFor[string]() {
+			want = t.In(0)
+		}
 	case "connect_error":
 		want = errorType
 	default:
@@ -58,7 +61,7 @@ func reservedHandler(event string, fn any) (func(arg any), error) {
 func reservedSignature(event string) string {
 	switch event {
 	case "disconnect":
-		return "func() or func(reason string)"
+		return "func(), func(reason client.DisconnectReason) or func(reason string)"
 	case "connect_error":
 		return "func() or func(err error)"
 	}

@@ -219,7 +219,7 @@ func TestPingTimeout(t *testing.T) {
 		}
 		c.Read(ctx) // never pings; waits for the client to go
 	})
-	var reasons <-chan string
+	var reasons <-chan client.DisconnectReason
 	connect(t, url, "/", &client.Options{Transports: []string{client.TransportWebSocket}, DisableReconnection: true},
 		func(s *client.Socket) { reasons = disconnects(s) })
 	if r := recv(t, reasons); r != client.ReasonPingTimeout {
@@ -256,7 +256,7 @@ func TestPingsKeepTheConnection(t *testing.T) {
 		c.Read(ctx)
 	})
 	var (
-		reasons <-chan string
+		reasons <-chan client.DisconnectReason
 		done    = make(chan struct{}, 1)
 	)
 	s := connect(t, url, "/", &client.Options{Transports: []string{client.TransportWebSocket}, DisableReconnection: true},
@@ -290,7 +290,7 @@ func TestParseError(t *testing.T) {
 				c.Write(ctx, websocket.MessageText, []byte(bad))
 				c.Read(ctx)
 			})
-			var reasons <-chan string
+			var reasons <-chan client.DisconnectReason
 			connect(t, url, "/", &client.Options{Transports: []string{client.TransportWebSocket}, DisableReconnection: true},
 				func(s *client.Socket) { reasons = disconnects(s) })
 			if r := recv(t, reasons); r != client.ReasonParseError {

@@ -266,7 +266,7 @@ func (m *Manager) open() (*engine, error) {
 }
 
 // serve runs one open session until it ends, and returns why it ended.
-func (m *Manager) serve(e *engine) string {
+func (m *Manager) serve(e *engine) DisconnectReason {
 	m.mu.Lock()
 	m.engine = e
 	var connect []*Socket

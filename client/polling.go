@@ -66,17 +66,17 @@ func (p *polling) get(ctx context.Context, read func(io.Reader) error) error {
 	setHeader(req, p.e.cfg.header)
 	resp, err := p.e.cfg.client.Do(req)
 	if err != nil {
-		return &transportError{"transport error", err}
+		return &transportError{ReasonTransportError, err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return &transportError{"transport error", statusError(resp)}
+		return &transportError{ReasonTransportError, statusError(resp)}
 	}
 	if err := read(resp.Body); err != nil {
 		if _, ok := err.(*transportError); ok {
 			return err
 		}
-		return &transportError{"transport error", err}
+		return &transportError{ReasonTransportError, err}
 	}
 	return nil
 }
@@ -105,7 +105,7 @@ func (p *polling) read(ctx context.Context, deliver func(eio.Packet) bool) error
 				}
 				if err != nil {
 					// engine.io-client turns an undecodable packet into a "server error".
-					return &transportError{"transport error", fmt.Errorf("bad payload %q: %w", truncate(b), err)}
+					return &transportError{ReasonTransportError, fmt.Errorf("bad payload %q: %w", truncate(b), err)}
 				}
 				if pkt := pkts[0]; int64(len(pkt.Data)) > p.e.cfg.maxMessage {
 					return tooBig(p.e.cfg.maxMessage)
@@ -136,11 +136,11 @@ func post(ctx context.Context, e *engine, tname, sid string, body []byte) error 
 	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
 	resp, err := e.cfg.client.Do(req)
 	if err != nil {
-		return &transportError{"transport error", err}
+		return &transportError{ReasonTransportError, err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return &transportError{"transport error", statusError(resp)}
+		return &transportError{ReasonTransportError, statusError(resp)}
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<10))
 	return nil

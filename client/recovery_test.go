@@ -44,7 +44,7 @@ func testRecovery(t *testing.T, base string) {
 	}
 	var (
 		news     <-chan string
-		reasons  <-chan string
+		reasons  <-chan client.DisconnectReason
 		connects = make(chan bool, 4)
 	)
 	var s *client.Socket

@@ -153,9 +153,10 @@ func (s *Socket) Recovered() bool {
 // for the OnError hook (matching [ErrBadArguments]), and the handler is not called; a
 // handler panic is recovered and reported there as a *[PanicError].
 //
-// The socket's own events take: "connect" a func(), "disconnect" a func(reason string) (see
-// the Reason constants), "connect_error" a func(err error) (a *[ConnectError] when the
-// server refused the namespace).
+// The socket's own events take: "connect" a func(), "disconnect" a
+// func(reason DisconnectReason) or, as in JavaScript, a func(reason string), and
+// "connect_error" a func(err error) (a *[ConnectError] when the server refused the
+// namespace).
 //
 // On panics if handler is not a func of such a form: that is a programming error.
 func (s *Socket) On(event string, handler any) {
@@ -686,7 +687,7 @@ func (s *Socket) ackFunc(e *engine, id int64) AckFunc {
 }
 
 // engineClosedLocked handles the end of session e; the caller holds m.mu.
-func (s *Socket) engineClosedLocked(e *engine, reason string) {
+func (s *Socket) engineClosedLocked(e *engine, reason DisconnectReason) {
 	wasConnected := s.connected
 	s.connected = false
 	s.connectOn = nil

@@ -44,13 +44,13 @@ func (e *engine) handshakeSSE(ctx context.Context) (*sse, handshake, error) {
 	resp, err := e.cfg.client.Do(req)
 	if err != nil {
 		stop()
-		return nil, handshake{}, fmt.Errorf("client: sse handshake: %w", &transportError{"transport error", err})
+		return nil, handshake{}, fmt.Errorf("client: sse handshake: %w", &transportError{ReasonTransportError, err})
 	}
 	if resp.StatusCode != http.StatusOK {
 		stop()
 		err := statusError(resp)
 		resp.Body.Close()
-		return nil, handshake{}, fmt.Errorf("client: sse handshake: %w", &transportError{"transport error", err})
+		return nil, handshake{}, fmt.Errorf("client: sse handshake: %w", &transportError{ReasonTransportError, err})
 	}
 	s := &sse{body: resp.Body, br: bufio.NewReader(resp.Body), limit: e.cfg.maxMessage, maxLine: encodedLimit(e.cfg.maxMessage)}
 	data, err := s.next()
@@ -86,7 +86,7 @@ func (s *sse) next() ([]byte, error) {
 			full := append([]byte(nil), line...)
 			for errors.Is(err, bufio.ErrBufferFull) {
 				if len(full)+len(data) > s.maxLine {
-					return nil, &transportError{"transport error", tooBig(s.limit)}
+					return nil, &transportError{ReasonTransportError, tooBig(s.limit)}
 				}
 				line, err = s.br.ReadSlice('\n')
 				full = append(full, line...)
@@ -97,7 +97,7 @@ func (s *sse) next() ([]byte, error) {
 			if errors.Is(err, io.EOF) && len(line) == 0 && !have {
 				return nil, io.EOF
 			}
-			return nil, &transportError{"transport error", err}
+			return nil, &transportError{ReasonTransportError, err}
 		}
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		line = bytes.TrimSuffix(line, []byte("\r"))
@@ -116,7 +116,7 @@ func (s *sse) next() ([]byte, error) {
 			data = append(data, '\n')
 		}
 		if len(data)+len(value) > s.maxLine {
-			return nil, &transportError{"transport error", tooBig(s.limit)}
+			return nil, &transportError{ReasonTransportError, tooBig(s.limit)}
 		}
 		data = append(data, value...)
 		have = true
@@ -135,10 +135,10 @@ func (s *sse) read(ctx context.Context, deliver func(eio.Packet) bool) error {
 		}
 		p, err := eio.DecodeText(data)
 		if err != nil {
-			return &transportError{"transport error", fmt.Errorf("bad event %q: %w", truncate(data), err)}
+			return &transportError{ReasonTransportError, fmt.Errorf("bad event %q: %w", truncate(data), err)}
 		}
 		if int64(len(p.Data)) > s.limit {
-			return &transportError{"transport error", tooBig(s.limit)}
+			return &transportError{ReasonTransportError, tooBig(s.limit)}
 		}
 		if !deliver(p) {
 			return nil

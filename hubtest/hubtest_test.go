@@ -160,7 +160,7 @@ func TestRecordOwnEvents(t *testing.T) {
 	}
 	next(t, ctx, connects)
 	c.Emit("kick me")
-	var reason string
+	var reason client.DisconnectReason
 	next(t, ctx, reasons, &reason)
 	if reason != client.ReasonServerDisconnect {
 		t.Errorf("disconnect: got %q; want %q", reason, client.ReasonServerDisconnect)
@@ -209,7 +209,7 @@ func TestServerHandlerAndClose(t *testing.T) {
 	gone := hubtest.Record(a, "disconnect")
 
 	ts.Close()
-	var reason string
+	var reason client.DisconnectReason
 	next(t, ctx, gone, &reason)
 	if reason != client.ReasonClientDisconnect {
 		t.Errorf("client saw %q; want %q", reason, client.ReasonClientDisconnect)

@@ -29,7 +29,7 @@ type recorded = client.Args
 // Record starts recording the events called event that s receives, from now on; register
 // it before the events can arrive (before Connect, for events the server emits on
 // connection). The socket's own events can be recorded too: "connect" (no arguments),
-// "disconnect" (the reason, a string) and "connect_error" (the error's message, a string,
+// "disconnect" (the reason: decode it into a client.DisconnectReason or a string) and "connect_error" (the error's message, a string,
 // and its data, JSON null when there is none).
 func Record(s *client.Socket, event string) *Recorder {
 	r := &Recorder{event: event, arrived: make(chan struct{})}

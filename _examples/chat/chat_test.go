@@ -439,8 +439,8 @@ func TestRunShutdown(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	p := join(t, url, client.TransportWebSocket, nil)
-	disconnected := make(chan string, 1)
-	p.s.On("disconnect", func(reason string) { disconnected <- reason })
+	disconnected := make(chan client.DisconnectReason, 1)
+	p.s.On("disconnect", func(reason client.DisconnectReason) { disconnected <- reason })
 	cancel()
 	select {
 	case err := <-done:
