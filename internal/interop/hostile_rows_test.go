@@ -107,7 +107,7 @@ var hostileRows = []hostileRow{
 		run:  simple("GET", "EIO=4&transport=websocket", nil, ""),
 	},
 
-	// Origins (issue 10 #17).
+	// Origins.
 	{
 		name: "websocket-cross-origin", from: "issue 10 #17",
 		req:  "WebSocket handshake with `Origin: http://evil.example`, CORS option unset",
@@ -143,7 +143,7 @@ var hostileRows = []hostileRow{
 		},
 	},
 
-	// Size and time (issue 10 #6, #7).
+	// Size and time.
 	{
 		name: "header-15KB", from: "issue 10 #6",
 		req:  "polling handshake with a 15 KB header (under Node's 16 KB limit for all headers)",
@@ -287,7 +287,7 @@ var hostileRows = []hostileRow{
 		run:  wsSIO(txt("1")),
 	},
 
-	// Upgrades (issue 10 #10; protocol.md §4.13, §4.21, §4.22).
+	// Upgrades (protocol.md §4.13, §4.21, §4.22).
 	{
 		name: "poll-after-upgrade", from: "§4.13",
 		req:  "upgrade to WebSocket (`2probe`, `3probe`, `5`), wait for the echo of `40`, then a polling GET",
@@ -367,7 +367,7 @@ var hostileRows = []hostileRow{
 		timeout: 10 * time.Second,
 	},
 
-	// Socket.IO packets (protocol.md §2.2, §4.8, §4.10, §4.11; issue 10 #8, #9).
+	// Socket.IO packets (protocol.md §2.2, §4.8, §4.10, §4.11).
 	{
 		name: "binary-count-without-dash", from: "§4.8",
 		req:  "WebSocket text `45` (a binary event with no `-`)",
