@@ -1,6 +1,7 @@
 // Package hub is a Socket.IO server for Go: Socket.IO v5 over Engine.IO v4, mounted as
 // net/http middleware, which the official JavaScript client (socket.io-client 4.x) talks to
-// unmodified over WebSocket and HTTP long-polling, with the upgrade between them.
+// unmodified over WebSocket and HTTP long-polling, with the upgrade between them, and over
+// SSE + POST, hub's own addition, which its Go and browser clients use (see Transports).
 //
 //	srv := hub.New(nil)
 //	srv.OnConnection(func(s *hub.Socket) {
@@ -8,7 +9,7 @@
 //			srv.Emit("chat message", msg)
 //		})
 //	})
-//	http.ListenAndServe(":8080", srv.Handler(mux)) // or mux.Handle("/socket.io/", srv)
+//	log.Fatal(http.ListenAndServe(":8080", srv.Handler(mux))) // or mux.Handle("/socket.io/", srv)
 //
 // # Concepts
 //
