@@ -1,12 +1,12 @@
 # make test: everything CI runs. make deps: install what it needs (npm packages, chromium,
 # redis-server). make chat: run the chat example.
-.PHONY: test deps vet unit examples js redis bench-smoke fuzz chat
+.PHONY: test deps vet unit examples js redis metrics bench-smoke fuzz chat
 
 # Tests that drive node, the pinned npm packages, Chromium or redis-server skip without them
 # under a plain `go test ./...`; here a missing one is a failure (see internal/testenv).
 export HUB_INTEGRATION := 1
 
-test: deps vet unit examples js redis bench-smoke fuzz
+test: deps vet unit examples js redis metrics bench-smoke fuzz
 
 deps:
 	.ci/deps
@@ -16,6 +16,7 @@ vet:
 	go vet ./... ./_examples/chat/...
 	cd _examples/chat/redis && go vet ./...
 	cd adapter/redis && go vet ./...
+	cd metrics/prometheus && go vet ./...
 	node js/client/build.mjs --check
 
 # Go tests, the interop suite (official socket.io-client against hub and against Node) included.
@@ -35,6 +36,9 @@ js:
 
 redis:
 	cd adapter/redis && go test -race -count=1 -timeout 10m ./...
+
+metrics:
+	cd metrics/prometheus && go test -race -count=1 -timeout 5m ./...
 
 bench-smoke:
 	go test -count=1 -timeout 5m ./internal/bench/... ./bench/...

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -134,6 +135,9 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		return col.result(), nil
 	case <-ctx.Done():
 		got := col.result()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			b.ns.srv.obs.ackTimeout(b.ns)
+		}
 		return got, fmt.Errorf("hub: %d acknowledgements of %q received when the wait ended: %w", len(got), event, ctx.Err())
 	}
 }

@@ -23,6 +23,7 @@ type conn struct {
 	sess      *engine.Session
 	dec       parser.Decoder // used on the read path only
 	maxQueued int            // bound of the handler queue, in bytes
+	tr        transportName  // the session's current transport, for the Observer
 
 	mu      sync.Mutex
 	sockets map[string]*Socket // connected sockets by namespace name; guarded by mu
@@ -63,6 +64,10 @@ func newConn(srv *Server, sess *engine.Session) *conn {
 		sockets:   make(map[string]*Socket),
 	}
 	c.timer = time.AfterFunc(srv.opts.ConnectTimeout, c.connectTimeout)
+	if srv.obs != nil {
+		c.tr.set(sess.Transport())
+		srv.obs.connectionOpened(c.tr.get())
+	}
 	return c
 }
 
@@ -75,6 +80,7 @@ func (c *conn) Message(p engine.Packet) {
 			c.sess.Close(engine.ReasonForcedClose)
 		}
 	}()
+	c.srv.obs.received(c.tr.get(), 1, len(p.Data))
 	var (
 		pkt *parser.Packet
 		err error
@@ -255,7 +261,43 @@ func (c *conn) sendPacket(p *socketio.Packet) {
 		c.srv.opts.Logger.Error("hub: encoding a packet", "err", err)
 		return
 	}
-	c.sess.Send(pkts...)
+	c.send(pkts)
+}
+
+// send queues pkts on the session, telling the Observer.
+func (c *conn) send(pkts []engine.Packet) error {
+	err := c.sess.Send(pkts...)
+	if c.srv.obs != nil {
+		switch {
+		case err == nil:
+			c.srv.obs.sent(c.tr.get(), len(pkts), payloadSize(pkts))
+		case errors.Is(err, engine.ErrSlowConsumer):
+			c.srv.obs.slowClient("send")
+		}
+	}
+	return err
+}
+
+// sendVolatile queues pkts on the session if the client is ready for them, telling the
+// Observer.
+func (c *conn) sendVolatile(pkts []engine.Packet) {
+	ok := c.sess.SendVolatile(pkts...)
+	if c.srv.obs != nil {
+		if ok {
+			c.srv.obs.sent(c.tr.get(), len(pkts), payloadSize(pkts))
+		} else {
+			c.srv.obs.dropped(c.tr.get(), len(pkts))
+		}
+	}
+}
+
+// payloadSize is the bytes of payload pkts hold.
+func payloadSize(pkts []engine.Packet) int {
+	n := 0
+	for _, p := range pkts {
+		n += len(p.Data)
+	}
+	return n
 }
 
 // invalidState closes the connection of a client that broke the namespace rules (a second
@@ -269,6 +311,7 @@ func (c *conn) invalidState() {
 // than its handlers run.
 func (c *conn) overflow() {
 	c.srv.opts.Logger.Warn("hub: handler queue full; closing the connection", "limit", c.maxQueued)
+	c.srv.obs.slowClient("receive")
 	c.forceClose()
 }
 
@@ -323,6 +366,7 @@ func (c *conn) Closed(reason engine.Reason, err error) {
 	}
 	c.closed = true
 	r := DisconnectReason(reason)
+	c.srv.obs.connectionClosed(c.tr.get(), r)
 	socks := c.socketList()
 	clear(c.sockets)
 	for _, s := range c.pending { // let middleware in progress see the end

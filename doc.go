@@ -192,6 +192,13 @@
 // ServerSideEmitWithAck on the in-memory adapter answers with no responses at once (Node's
 // in-memory adapter never calls back).
 //
+// # Metrics
+//
+// [Options.Observer] is told of connections, sockets, messages, drops, slow clients and
+// acknowledgement timeouts, with labels from small fixed sets only; the module
+// github.com/hubkit/hub/metrics/prometheus turns it into Prometheus metrics. Node has no
+// counterpart (its admin UI aside, which hub does not serve yet).
+//
 // # Not covered yet
 //
 // Compared with the Node server: the Engine.IO v3 protocol (allowEIO3), compression flags,

@@ -37,8 +37,13 @@ func (srv *Server) ClientsCount() int { return srv.engine.OpenSessions() }
 // engineHooks sets the engine's hooks and upgrade switch from o.
 func (o *Options) engineHooks(eo *engine.Options) {
 	eo.DisableUpgrades = o.DisableUpgrades
-	if f := o.OnConnectionError; f != nil {
-		eo.OnConnectionError = func(e *engine.ConnectionError) { f((*ConnectionError)(e)) }
+	if f, obs := o.OnConnectionError, newObserver(o.Observer, o.Logger); f != nil || obs != nil {
+		eo.OnConnectionError = func(e *engine.ConnectionError) {
+			obs.connectionRefused(e.Code)
+			if f != nil {
+				f((*ConnectionError)(e))
+			}
+		}
 	}
 	if initial, every := o.InitialHeaders, o.Headers; initial != nil || every != nil {
 		eo.Headers = func(h http.Header, r *http.Request, isInitial bool) {

@@ -27,6 +27,7 @@ type Server struct {
 	ctx    context.Context // parent of every socket's context; cancelled by Close/Shutdown
 	cancel context.CancelFunc
 	closed atomic.Bool
+	obs    *observer // Options.Observer; nil without one
 
 	workers tracker // handler goroutines of all clients
 
@@ -39,6 +40,7 @@ type Server struct {
 // the server is mounted on an HTTP server.
 func New(opts *Options) *Server {
 	srv := &Server{opts: opts.withDefaults(), nsps: make(map[string]*Namespace)}
+	srv.obs = newObserver(srv.opts.Observer, srv.opts.Logger)
 	srv.ctx, srv.cancel = context.WithCancel(context.Background())
 	srv.engine = engine.NewServer((*engineHandler)(srv), srv.opts.engineOptions())
 	srv.main = srv.Of("/")

@@ -109,6 +109,10 @@ type Options struct {
 	// the in-memory [adapter.NewMemory], or [adapter.NewSessionAware] when connection state
 	// recovery is on.
 	Adapter func(ns adapter.Namespace) adapter.Adapter
+	// Observer, when set, receives counts of what happens in the server, for metrics:
+	// connections, sockets, messages, drops, slow clients, acknowledgement timeouts. See
+	// [Observer].
+	Observer *Observer
 	// Logger receives the server's logs. Default slog.Default().
 	Logger *slog.Logger
 	// OnError, when set, receives the errors of event handlers: arguments that do not fit a

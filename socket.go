@@ -221,6 +221,9 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Ar
 		return a, nil
 	case <-ctx.Done():
 		s.removeAck(p.ID)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			s.ns.srv.obs.ackTimeout(s.ns)
+		}
 		return Args{}, fmt.Errorf("hub: no acknowledgement of %q: %w", event, ctx.Err())
 	case <-s.ctx.get().Done():
 		select {
@@ -333,10 +336,10 @@ func (s *Socket) write(pkts []engine.Packet, volatile bool) error {
 		return s.disconnectedError()
 	}
 	if volatile {
-		s.conn.sess.SendVolatile(pkts...)
+		s.conn.sendVolatile(pkts)
 		return nil
 	}
-	if err := s.conn.sess.Send(pkts...); err != nil {
+	if err := s.conn.send(pkts); err != nil {
 		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	}
 	return nil
@@ -439,6 +442,7 @@ func (s *Socket) connect() {
 			}
 			s.ns.add(s)
 			s.ns.adapter.AddAll(s.id, s.id)
+			s.ns.srv.obs.socketConnected(s.ns)
 			if st != nil { // the missed events first, as Node sends them
 				for _, p := range st.Missed {
 					c.sendPacket(p)
@@ -539,6 +543,7 @@ func (s *Socket) close(reason DisconnectReason, notify bool) bool {
 	s.mu.Unlock()
 	s.ctx.end(fmt.Errorf("%w (%s)", ErrDisconnected, reason))
 	s.conn.detach(s)
+	s.ns.srv.obs.socketDisconnected(s.ns, reason)
 	if notify {
 		s.conn.sendPacket(&socketio.Packet{Type: socketio.PacketDisconnect, Namespace: s.ns.name, ID: socketio.NoAckID})
 	}

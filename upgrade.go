@@ -29,6 +29,10 @@ func (s *Socket) upgraded(name string) {
 // the connected sockets' upgrade handlers run on the handler goroutine, in order with the
 // events.
 func (c *conn) Upgraded(name string) {
+	if c.srv.obs != nil {
+		c.srv.obs.upgraded(c.tr.get(), name)
+		c.tr.set(name)
+	}
 	c.push(0, func() {
 		for _, s := range c.connected() {
 			s.upgraded(name)

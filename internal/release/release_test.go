@@ -24,6 +24,8 @@ func TestMain(m *testing.M) { leakcheck.Main(m) }
 var published = map[string]string{
 	".":             "github.com/hubkit/hub",
 	"adapter/redis": "github.com/hubkit/hub/adapter/redis",
+
+	"metrics/prometheus": "github.com/hubkit/hub/metrics/prometheus",
 }
 
 // internalImports lists the imports of hub's internal packages that the published modules
