@@ -559,6 +559,11 @@ func (a *Adapter) send(m *message) {
 		if n := a.dropped.Add(1); n == 1 || n%1000 == 0 {
 			a.log.Warn("redis: publish queue full, messages dropped", "dropped", n)
 		}
+		a.observe(func(o *adapter.Observer) {
+			if o.Lost != nil {
+				o.Lost("queue full", 1)
+			}
+		})
 	}
 }
 
@@ -641,12 +646,31 @@ func (a *Adapter) flush(ctx context.Context, batch []outgoing) {
 	_, err := pipe.Exec(ctx)
 	if err != nil && ctx.Err() == nil {
 		a.log.Warn("redis: publish failed, messages lost", "messages", len(batch), "err", err)
+		a.observe(func(o *adapter.Observer) {
+			if o.Lost != nil {
+				o.Lost("publish failed", len(batch))
+			}
+		})
 	}
 	for i, m := range batch {
 		if m.done != nil {
 			m.done <- cmds[i].Err()
 		}
 	}
+}
+
+// observe calls fn with the Observer of the options, if any, recovering a panic.
+func (a *Adapter) observe(fn func(o *adapter.Observer)) {
+	o := a.opts.Observer
+	if o == nil {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("redis: panic in an Observer func", "panic", p)
+		}
+	}()
+	fn(o)
 }
 
 // --- receiving ---
@@ -674,6 +698,11 @@ func (a *Adapter) receive() {
 			if !down {
 				a.log.Warn("redis: subscription lost; reconnecting", "err", err)
 				down = true
+				a.observe(func(o *adapter.Observer) {
+					if o.Disconnected != nil {
+						o.Disconnected()
+					}
+				})
 			}
 			select {
 			case <-time.After(backoff):
@@ -687,6 +716,11 @@ func (a *Adapter) receive() {
 			a.log.Info("redis: subscription restored")
 			down = false
 			backoff = 50 * time.Millisecond
+			a.observe(func(o *adapter.Observer) {
+				if o.Reconnected != nil {
+					o.Reconnected()
+				}
+			})
 		}
 		if m, ok := msg.(*goredis.Message); ok {
 			a.handle(m.Channel, []byte(m.Payload))

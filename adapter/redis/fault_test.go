@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hubkit/hub/adapter"
 	"github.com/hubkit/hub/adapter/redis"
 )
 
@@ -24,6 +26,16 @@ func TestRedisRestart(t *testing.T) {
 		defer r.stop()
 		opts.Key = newKey()
 		opts.RequestTimeout = time.Second
+		var lost, disconnects, reconnects atomic.Int64
+		opts.Observer = &adapter.Observer{
+			Lost: func(reason string, n int) {
+				if reason == "publish failed" || reason == "queue full" {
+					lost.Add(int64(n))
+				}
+			},
+			Disconnected: func() { disconnects.Add(1) },
+			Reconnected:  func() { reconnects.Add(1) },
+		}
 		nodes := []*node{newNode(t, r.addr(), opts, nil), newNode(t, r.addr(), opts, nil)}
 		waitServers(t, nodes[0], "/", 2)
 		a := dial(t, nodes[0].url(), "/", "")
@@ -47,6 +59,11 @@ func TestRedisRestart(t *testing.T) {
 		}
 		if _, err := nodes[0].srv.FetchSockets(context.Background()); err == nil {
 			t.Error("FetchSockets while Redis is down: no error")
+		}
+		// The broadcasts could not reach the other server: the Observer is told.
+		waitFor(t, 10*time.Second, "the lost broadcasts observed", func() bool { return lost.Load() > 0 })
+		if n := disconnects.Load(); n != 2 {
+			t.Errorf("%d disconnections observed; want one per server", n)
 		}
 
 		if err := r.start(); err != nil {
@@ -83,6 +100,9 @@ func TestRedisRestart(t *testing.T) {
 			if !strings.Contains(n.log.String(), "subscription restored") {
 				t.Errorf("no recovery logged: %s", n.log.String())
 			}
+		}
+		if n := reconnects.Load(); n != 2 {
+			t.Errorf("%d reconnections observed; want one per server", n)
 		}
 		waitServers(t, nodes[0], "/", 2)
 		sockets, err := nodes[1].srv.FetchSockets(context.Background())

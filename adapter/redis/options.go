@@ -3,6 +3,8 @@ package redis
 import (
 	"log/slog"
 	"time"
+
+	"github.com/hubkit/hub/adapter"
 )
 
 // Options configure an [Adapter] or an [Emitter]. A nil *Options means every default;
@@ -33,6 +35,9 @@ type Options struct {
 	// Logger receives the adapter's logs: lost and restored connections, dropped and
 	// malformed messages. Default slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told of lost messages and of lost and restored connections,
+	// for metrics (see [adapter.Observer]); a panic in it is recovered and logged.
+	Observer *adapter.Observer
 }
 
 // SubscriptionMode says which rooms of the sharded adapter get a channel of their own, so

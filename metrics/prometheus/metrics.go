@@ -22,6 +22,12 @@
 //	hub_dropped_messages_total{transport}         counter  volatile messages dropped
 //	hub_slow_client_disconnects_total{queue}      counter  connections closed for a full queue ("send", "receive")
 //	hub_ack_timeouts_total{namespace}             counter  acknowledgements not received in time
+//	hub_adapter_lost_messages_total{reason}       counter  messages for other servers lost ("queue full", "publish failed")
+//	hub_adapter_disconnects_total                 counter  connections to the other servers lost
+//	hub_adapter_reconnects_total                  counter  connections to the other servers restored
+//
+// The adapter metrics come from [Metrics.AdapterObserver], for an adapter spanning several
+// servers (the Redis adapter's Options.Observer).
 //
 // Every label takes values from a small fixed set (see [hub.Observer]): clients cannot make
 // the series grow. The Observer's funcs are a few atomic adds each; the per-message ones
@@ -34,6 +40,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hubkit/hub"
+	"github.com/hubkit/hub/adapter"
 )
 
 // Options configure [New].
@@ -51,7 +58,8 @@ type Metrics struct {
 	connections, sockets                              *prometheus.GaugeVec
 	opened, closed, connErrors, upgrades, disconnects *prometheus.CounterVec
 	received, receivedBytes, sent, sentBytes, dropped *prometheus.CounterVec
-	slow, ackTimeouts                                 *prometheus.CounterVec
+	slow, ackTimeouts, adapterLost                    *prometheus.CounterVec
+	adapterDown, adapterUp                            prometheus.Counter
 	collectors                                        []prometheus.Collector
 	byTransport                                       map[string]*transportCounters
 }
@@ -98,6 +106,10 @@ func New(opts *Options) *Metrics {
 	m.dropped = counter("dropped_messages_total", "Volatile messages dropped because the client was not ready, by transport.", "transport")
 	m.slow = counter("slow_client_disconnects_total", "Connections closed because a queue was full: send (the client reads too slowly) or receive (it sends faster than its handlers run).", "queue")
 	m.ackTimeouts = counter("ack_timeouts_total", "Acknowledgements awaited from clients that did not come in time, by namespace.", "namespace")
+	m.adapterLost = counter("adapter_lost_messages_total", "Messages for the other servers the adapter lost: queue full (they were unreachable for long) or publish failed.", "reason")
+	m.adapterDown = prometheus.NewCounter(prometheus.CounterOpts{Namespace: o.Namespace, Name: "adapter_disconnects_total", Help: "Connections of the adapter to the other servers lost.", ConstLabels: o.ConstLabels})
+	m.adapterUp = prometheus.NewCounter(prometheus.CounterOpts{Namespace: o.Namespace, Name: "adapter_reconnects_total", Help: "Connections of the adapter to the other servers restored.", ConstLabels: o.ConstLabels})
+	m.collectors = append(m.collectors, m.adapterDown, m.adapterUp)
 	for _, tr := range transports {
 		m.byTransport[tr] = m.resolve(tr)
 		m.connections.WithLabelValues(tr) // every transport shows, at 0
@@ -157,6 +169,16 @@ func (m *Metrics) Observer() *hub.Observer {
 		Dropped:    func(tr string, messages int) { m.transport(tr).dropped.Add(float64(messages)) },
 		SlowClient: func(queue string) { m.slow.WithLabelValues(queue).Inc() },
 		AckTimeout: func(ns string) { m.ackTimeouts.WithLabelValues(ns).Inc() },
+	}
+}
+
+// AdapterObserver returns the adapter.Observer that feeds the adapter metrics, for an
+// adapter's options (the Redis adapter's Options.Observer).
+func (m *Metrics) AdapterObserver() *adapter.Observer {
+	return &adapter.Observer{
+		Lost:         func(reason string, messages int) { m.adapterLost.WithLabelValues(reason).Add(float64(messages)) },
+		Disconnected: func() { m.adapterDown.Inc() },
+		Reconnected:  func() { m.adapterUp.Inc() },
 	}
 }
 

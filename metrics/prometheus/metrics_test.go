@@ -167,6 +167,10 @@ func TestMetricsLint(t *testing.T) {
 	obs.Dropped("polling", 1)
 	obs.SlowClient("send")
 	obs.AckTimeout("/")
+	ao := m.AdapterObserver()
+	ao.Lost("queue full", 3)
+	ao.Disconnected()
+	ao.Reconnected()
 	problems, err := testutil.CollectAndLint(m)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +178,37 @@ func TestMetricsLint(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("%s: %s", p.Metric, p.Text)
 	}
-	if n := testutil.CollectAndCount(m); n < 16 {
+	for name, want := range map[string]float64{
+		"chat_adapter_lost_messages_total": 3,
+		"chat_adapter_disconnects_total":   1,
+		"chat_adapter_reconnects_total":    1,
+	} {
+		if got := testutil.ToFloat64(collectorOf(t, m, name)); got != want {
+			t.Errorf("%s = %v; want %v", name, got, want)
+		}
+	}
+	if n := testutil.CollectAndCount(m); n < 19 {
 		t.Errorf("%d series collected; want every metric", n)
 	}
 }
+
+// collectorOf returns the one metric called name that c collects, as a Collector.
+func collectorOf(t *testing.T, c prometheus.Collector, name string) prometheus.Collector {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 64)
+	c.Collect(ch)
+	close(ch)
+	for m := range ch {
+		if strings.Contains(m.Desc().String(), `fqName: "`+name+`"`) {
+			return constCollector{m}
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return nil
+}
+
+// constCollector collects one metric.
+type constCollector struct{ m prometheus.Metric }
+
+func (c constCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.m.Desc() }
+func (c constCollector) Collect(ch chan<- prometheus.Metric) { ch <- c.m }
