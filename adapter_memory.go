@@ -185,7 +185,7 @@ func (a *MemoryAdapter) Broadcast(p *Packet, opts BroadcastOptions) error {
 // deliver encodes p once and queues it on every socket opts selects, telling their outgoing
 // listeners.
 func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
-	pkts, err := encodePacket(p)
+	pkts, err := a.ns.srv.encodePacket(p)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (a *MemoryAdapter) deliver(p *Packet, opts BroadcastOptions) error {
 func (a *MemoryAdapter) BroadcastWithAck(p *Packet, opts BroadcastOptions, clientCount func(n int), ack func(Args)) error {
 	q := *p
 	q.ID = a.ns.nextAckID()
-	pkts, err := encodePacket(&q)
+	pkts, err := a.ns.srv.encodePacket(&q)
 	if err != nil {
 		return err
 	}

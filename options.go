@@ -102,6 +102,12 @@ type Options struct {
 	// socket has gone (see [Server.OfFunc]). Default: off.
 	ConnectionStateRecovery *ConnectionStateRecovery
 
+	// Parser is the wire format of packets (Node's parser option): the zero Parser is
+	// socket.io-parser's JSON, [MsgpackParser] socket.io-msgpack-parser's. Clients must use
+	// the same one. Handlers, acknowledgements and adapters see the same arguments with
+	// either. Default: JSON.
+	Parser Parser
+
 	// Adapter makes the [Adapter] of each namespace when the namespace is created. Default
 	// [NewMemoryAdapter] (keeping what connection state recovery needs when it is on).
 	Adapter func(ns *Namespace) Adapter

@@ -659,3 +659,11 @@ func appendMsgpackNumber(dst, num []byte) ([]byte, error) {
 	}
 	return msgpack.AppendFloat(dst, f), nil
 }
+
+// PacketDecoder decodes the Engine.IO messages of one connection into packets: a [*Decoder]
+// (the JSON parser) or a [*MsgpackDecoder]. Text and Binary return (nil, nil) while a
+// packet waits for more messages.
+type PacketDecoder interface {
+	Text(b []byte) (*Packet, error)
+	Binary(b []byte) (*Packet, error)
+}
