@@ -97,3 +97,25 @@ func TestMsgpackOverPolling(t *testing.T) {
 	equal(t, "event", string(packets[1].Data), `["hi",{"_placeholder":true,"num":0}]`)
 	equal(t, "attachment", packets[1].Attachments, [][]byte{{1, 2, 3}})
 }
+
+// TestMsgpackLimitClosesConnection: a msgpack packet past one of the parser's limits (here more
+// binary values than parser.DefaultMaxMsgpackBinaries) closes the connection, as a JSON
+// packet past one does.
+func TestMsgpackLimitClosesConnection(t *testing.T) {
+	t.Parallel()
+	srv, base := newServer(t, &hub.Options{Parser: hub.MsgpackParser()})
+	got := make(chan int, 1)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.On("e", func(args hub.Args) { got <- len(args.Attachments()) })
+	})
+	c := dial(t, base, "")
+	c.sendBinary(mpConnect)
+	mpDecode(t, c.nextBinary())
+	packet := func(n int) []byte { // ["e", n empty binaries]
+		return mpHex("83 a474797065 02 a36e7370 a12f a464617461 dc" + hex.EncodeToString([]byte{byte((n + 1) >> 8), byte(n + 1)}) + "a165" + strings.Repeat("c400", n))
+	}
+	c.sendBinary(packet(parser.DefaultMaxMsgpackBinaries)) // at the limit: handled
+	equal(t, "attachments at the limit", recv(t, got), parser.DefaultMaxMsgpackBinaries)
+	c.sendBinary(packet(parser.DefaultMaxMsgpackBinaries + 1))
+	c.waitClosed()
+}

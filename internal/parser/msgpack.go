@@ -111,8 +111,6 @@ func mpError(err error) error {
 	return fmt.Errorf("%w: %w", ErrInvalid, err)
 }
 
-var errBinaries = &LimitError{Limit: "binary values"}
-
 // transcoder turns a msgpack packet into its JSON form.
 type transcoder struct {
 	r    *msgpack.Reader
@@ -249,7 +247,7 @@ func integer(v msgpack.Value) (int64, bool) {
 	return 0, false
 }
 
-// skip reads and drops n values, nested ones included, within MaxDepth.
+// skip reads and drops the next value, nested ones included, within MaxDepth.
 func (t *transcoder) skip(depth int) error {
 	v, err := t.next()
 	if err != nil {
@@ -373,7 +371,7 @@ func (t *transcoder) binary(dst, b []byte, depth int) ([]byte, error) {
 		return nil, errDepth
 	}
 	if len(t.atts) >= t.max {
-		return nil, &LimitError{Limit: errBinaries.Limit, Max: t.max}
+		return nil, &LimitError{Limit: "binary values", Max: t.max}
 	}
 	dst = append(dst, `{"_placeholder":true,"num":`...)
 	dst = strconv.AppendInt(dst, int64(len(t.atts)), 10)
