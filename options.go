@@ -123,7 +123,8 @@ type Options struct {
 
 	// ClientJS serves the browser client: GET requests for files directly under Path named
 	// socket.io*.js or socket.io*.js.map go to it instead of the engine. Default: hub's own
-	// client (socket.io.js, socket.io.min.js and versioned, immutable names; see
+	// client (socket.io.js, socket.io.min.js, socket.io.msgpack.min.js with the msgpack
+	// parser, and versioned, immutable names; see
 	// [Server.ClientJSVersionedPath]). Set it to serve another bundle.
 	ClientJS http.Handler
 	// DisableClientJS stops serving the client (Node's serveClient: false): such requests
