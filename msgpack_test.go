@@ -3,12 +3,14 @@ package hub_test
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/hubkit/hub"
 	"github.com/hubkit/hub/internal/parser"
+	"github.com/hubkit/hub/socketio"
 )
 
 // Packets as socket.io-msgpack-parser writes them (see internal/parser/testdata).
@@ -118,4 +120,58 @@ func TestMsgpackLimitClosesConnection(t *testing.T) {
 	equal(t, "attachments at the limit", recv(t, got), parser.DefaultMaxMsgpackBinaries)
 	c.sendBinary(packet(parser.DefaultMaxMsgpackBinaries + 1))
 	c.waitClosed()
+}
+
+// mpPacket encodes a packet of JSON data (nil for none) as the msgpack parser does.
+func mpPacket(t *testing.T, typ parser.Type, data string) []byte {
+	t.Helper()
+	p := parser.Packet{Type: typ, Namespace: "/", ID: parser.NoID}
+	if data != "" {
+		p.Data = []byte(data)
+	}
+	b, err := p.AppendMsgpack(nil)
+	success(t, err)
+	return b
+}
+
+// TestMsgpackRecovery: connection state recovery with the msgpack parser. The offset is the
+// last argument of each event, the pid in the CONNECT reply; a client that lost its
+// connection gets its socket back and the events it missed, binary ones as one message each.
+func TestMsgpackRecovery(t *testing.T) {
+	t.Parallel()
+	srv, base := newServer(t, &hub.Options{Parser: hub.MsgpackParser(), ConnectionStateRecovery: &hub.ConnectionStateRecovery{}})
+	sockets := make(chan *hub.Socket, 4)
+	gone := make(chan hub.DisconnectReason, 4)
+	srv.OnConnection(func(s *hub.Socket) {
+		s.OnDisconnect(func(r hub.DisconnectReason) { gone <- r })
+		sockets <- s
+	})
+	c := dial(t, base, "")
+	c.sendBinary(mpPacket(t, parser.Connect, ""))
+	var ids struct{ Sid, Pid string }
+	success(t, json.Unmarshal(mpDecode(t, c.nextBinary()).Data, &ids))
+	if ids.Sid == "" || ids.Pid == "" {
+		t.Fatalf("CONNECT reply %+v: want a sid and a pid", ids)
+	}
+	s := recv(t, sockets)
+	success(t, s.Emit("e", 1))
+	ev := mpDecode(t, c.nextBinary())
+	_, args, err := socketio.SplitEvent(ev.Data, ev.Attachments)
+	success(t, err)
+	var offset string
+	success(t, args.Decode(args.Len()-1, &offset))
+	c.close()
+	equal(t, "reason", recv(t, gone), hub.ReasonTransportClose)
+
+	success(t, srv.Emit("missed", []byte{1, 2}))
+	c2 := dial(t, base, "")
+	auth, _ := json.Marshal(map[string]string{"pid": ids.Pid, "offset": offset})
+	c2.sendBinary(mpPacket(t, parser.Connect, string(auth)))
+	missed := mpDecode(t, c2.nextBinary())
+	hasPrefix(t, "missed event", string(missed.Data), `["missed",{"_placeholder":true,"num":0},"`)
+	equal(t, "its binary", missed.Attachments, [][]byte{{1, 2}})
+	var again struct{ Sid, Pid string }
+	success(t, json.Unmarshal(mpDecode(t, c2.nextBinary()).Data, &again))
+	equal(t, "same socket", again, ids)
+	equal(t, "recovered", recv(t, sockets).Recovered(), true)
 }
