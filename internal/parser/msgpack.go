@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/hubkit/hub/internal/eio"
@@ -478,8 +479,12 @@ func (p *Packet) AppendMsgpack(dst []byte) ([]byte, error) {
 	if nsp == "" {
 		nsp = "/"
 	}
-	out = msgpack.AppendStrHeader(out, len(nsp))
-	out = append(out, eio.ToValidUTF8([]byte(nsp))...)
+	if utf8.ValidString(nsp) {
+		out = msgpack.AppendString(out, nsp)
+	} else {
+		v := eio.ToValidUTF8([]byte(nsp))
+		out = append(msgpack.AppendStrHeader(out, len(v)), v...)
+	}
 	if p.ID >= 0 {
 		out = msgpack.AppendString(out, "id")
 		out = msgpack.AppendInt(out, p.ID)
