@@ -293,3 +293,16 @@ func TestMsgpackMaxBinaries(t *testing.T) {
 	_, err = d.Binary(eventHex("94 a165 c400 c400 c400"))
 	limitIs(t, "3 binaries", err, "binary values")
 }
+
+// TestMsgpackInvalidNamespace: a namespace that is not valid UTF-8 is written with U+FFFD,
+// its length that of what is written.
+func TestMsgpackInvalidNamespace(t *testing.T) {
+	t.Parallel()
+	p := &parser.Packet{Type: parser.Disconnect, Namespace: "/a\xffb", ID: parser.NoID}
+	wire, err := p.AppendMsgpack(nil)
+	success(t, err)
+	var d parser.MsgpackDecoder
+	got, err := d.Binary(wire)
+	success(t, err)
+	equal(t, "namespace", got.Namespace, "/a\ufffdb")
+}
