@@ -53,6 +53,7 @@ fuzz:
 	go test -run='^$$' -fuzz=FuzzDecoder -fuzztime=200000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzUnmarshalArg -fuzztime=150000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzAppendArgs -fuzztime=100000x ./internal/parser
+	go test -run='^$$' -fuzz=FuzzMsgpackDecoder -fuzztime=200000x ./internal/parser
 	go test -run='^$$' -fuzz=FuzzEventHandler -fuzztime=150000x ./internal/sio
 	go test -run='^$$' -fuzz=FuzzRecoveryAuth -fuzztime=50000x .
 	go test -run='^$$' -fuzz=FuzzRestoreOffset -fuzztime=50000x ./adapter

@@ -58,7 +58,7 @@ var targetPool = sync.Pool{New: func() any { s := make([]*Socket, 0, 64); return
 // Send encodes p once and queues the same engine packets on each socket, telling their
 // outgoing listeners.
 func (v *nsSockets) Send(p *socketio.Packet, ids []string, volatile bool) error {
-	pkts, err := encodePacket(p)
+	pkts, err := v.srv.encodePacket(p)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (v *nsSockets) Send(p *socketio.Packet, ids []string, volatile bool) error 
 func (v *nsSockets) SendWithAck(ctx context.Context, p *socketio.Packet, ids []string, volatile bool, timeout time.Duration, ack func(socketio.Args)) (int, error) {
 	q := *p
 	q.ID = v.ns().nextAckID()
-	pkts, err := encodePacket(&q)
+	pkts, err := v.srv.encodePacket(&q)
 	if err != nil {
 		return 0, err
 	}

@@ -43,9 +43,10 @@ func newAckPacket(nsp string, id int64, args []any) (*socketio.Packet, error) {
 	return &socketio.Packet{Type: socketio.PacketAck, Namespace: nsp, ID: id, Data: data, Attachments: att}, nil
 }
 
-// encodePacket returns the engine packets of p: the text packet, then one binary packet per
-// attachment, to be sent in one Session.Send call.
-func encodePacket(p *socketio.Packet) ([]engine.Packet, error) {
+// encodePacket returns the engine packets of p in the server's Parser, to be sent in one
+// Session.Send call: with JSON the text packet, then one binary packet per attachment; with
+// msgpack one binary packet. It is the one place packets are encoded, once per broadcast.
+func (srv *Server) encodePacket(p *socketio.Packet) ([]engine.Packet, error) {
 	pp := parser.Packet{Namespace: p.Namespace, ID: p.ID, Data: p.Data, Attachments: p.Attachments}
 	binary := len(p.Attachments) > 0
 	switch p.Type {
@@ -70,6 +71,13 @@ func encodePacket(p *socketio.Packet) ([]engine.Packet, error) {
 	}
 	if p.Namespace == "" {
 		pp.Namespace = "/"
+	}
+	if sio.Msgpack(srv.opts.Parser) {
+		m, err := sio.EncodeMsgpack(&pp)
+		if err != nil {
+			return nil, fmt.Errorf("hub: encoding a packet: %w", err)
+		}
+		return []engine.Packet{m}, nil
 	}
 	text := pp.Append(make([]byte, 0, len(p.Data)+len(p.Namespace)+24))
 	pkts := make([]engine.Packet, 1+len(p.Attachments))

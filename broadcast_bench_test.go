@@ -42,6 +42,12 @@ func newPollFixture(b *testing.B, n, rooms int) *pollFixture {
 // newPollFixtureWith is newPollFixture with connection state recovery csr (nil: off).
 func newPollFixtureWith(b *testing.B, n, rooms int, csr *hub.ConnectionStateRecovery) *pollFixture {
 	b.Helper()
+	return newPollFixtureParser(b, n, rooms, csr, hub.Parser{})
+}
+
+// newPollFixtureParser is newPollFixtureWith with the server's and the sockets' parser.
+func newPollFixtureParser(b *testing.B, n, rooms int, csr *hub.ConnectionStateRecovery, parser hub.Parser) *pollFixture {
+	b.Helper()
 	// The timeout turns a drain that would wait forever (a mistake in the fixture) into a failure.
 	f := &pollFixture{hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: waitFor}}
 	b.Cleanup(f.hc.CloseIdleConnections)
@@ -54,6 +60,7 @@ func newPollFixtureWith(b *testing.B, n, rooms int, csr *hub.ConnectionStateReco
 		Transports:     []string{"polling"},
 
 		ConnectionStateRecovery: csr,
+		Parser:                  parser,
 	})
 	f.srv.OnConnection(func(s *hub.Socket) {
 		// Handlers may run out of order: the client says which one it is.
@@ -72,8 +79,12 @@ func newPollFixtureWith(b *testing.B, n, rooms int, csr *hub.ConnectionStateReco
 		open := f.get(b, "")
 		var hs struct{ Sid string }
 		success(b, json.Unmarshal([]byte(strings.TrimPrefix(open, "0")), &hs))
-		f.post(b, hs.Sid, fmt.Sprintf(`40{"i":%d}`, i))
-		if got := f.get(b, hs.Sid); !strings.HasPrefix(got, "40{") {
+		connect, reply := fmt.Sprintf(`40{"i":%d}`, i), "40{"
+		if parser == hub.MsgpackParser() {
+			connect, reply = msgpackConnect(i), "b"
+		}
+		f.post(b, hs.Sid, connect)
+		if got := f.get(b, hs.Sid); !strings.HasPrefix(got, reply) {
 			b.Fatalf("namespace CONNECT: got %q", got)
 		}
 		f.sids = append(f.sids, hs.Sid)

@@ -21,9 +21,9 @@ import (
 type conn struct {
 	srv       *Server
 	sess      *engine.Session
-	dec       parser.Decoder // used on the read path only
-	maxQueued int            // bound of the handler queue, in bytes
-	tr        transportName  // the session's current transport, for the Observer
+	dec       parser.PacketDecoder // of the server's Parser; used on the read path only
+	maxQueued int                  // bound of the handler queue, in bytes
+	tr        transportName        // the session's current transport, for the Observer
 
 	mu      sync.Mutex
 	sockets map[string]*Socket // connected sockets by namespace name; guarded by mu
@@ -60,6 +60,7 @@ func newConn(srv *Server, sess *engine.Session) *conn {
 	c := &conn{
 		srv:       srv,
 		sess:      sess,
+		dec:       sio.NewDecoder(srv.opts.Parser, 0),
 		maxQueued: maxQueued(srv.opts.MaxHTTPBufferSize),
 		sockets:   make(map[string]*Socket),
 	}
@@ -256,7 +257,7 @@ func (c *conn) detach(s *Socket) {
 
 // sendPacket encodes p and queues it on the session; a closed session drops it.
 func (c *conn) sendPacket(p *socketio.Packet) {
-	pkts, err := encodePacket(p)
+	pkts, err := c.srv.encodePacket(p)
 	if err != nil {
 		c.srv.opts.Logger.Error("hub: encoding a packet", "err", err)
 		return

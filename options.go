@@ -103,6 +103,12 @@ type Options struct {
 	// socket has gone (see [Server.OfFunc]). Default: off.
 	ConnectionStateRecovery *ConnectionStateRecovery
 
+	// Parser is the wire format of packets (Node's parser option): the zero Parser is
+	// socket.io-parser's JSON, [MsgpackParser] socket.io-msgpack-parser's. Clients must use
+	// the same one. Handlers, acknowledgements and adapters see the same arguments with
+	// either. Default: JSON.
+	Parser Parser
+
 	// Adapter makes the adapter of each namespace when the namespace is created: what the
 	// namespace's broadcasts, rooms and server-side emits go through, such as the Redis
 	// adapter of package github.com/hubkit/hub/adapter/redis for several servers. Default:
@@ -125,7 +131,8 @@ type Options struct {
 
 	// ClientJS serves the browser client: GET requests for files directly under Path named
 	// socket.io*.js or socket.io*.js.map go to it instead of the engine. Default: hub's own
-	// client (socket.io.js, socket.io.min.js and versioned, immutable names; see
+	// client (socket.io.js, socket.io.min.js, socket.io.msgpack.min.js with the msgpack
+	// parser, and versioned, immutable names; see
 	// [Server.ClientJSVersionedPath]). Set it to serve another bundle.
 	ClientJS http.Handler
 	// DisableClientJS stops serving the client (Node's serveClient: false): such requests

@@ -317,7 +317,7 @@ func (s *Socket) disconnectedError() error {
 
 // send encodes p and queues it for the client.
 func (s *Socket) send(p *socketio.Packet, volatile bool) error {
-	pkts, err := encodePacket(p)
+	pkts, err := s.ns.srv.encodePacket(p)
 	if err != nil {
 		return err
 	}

@@ -261,7 +261,7 @@ func (m *Manager) backoffWait(b *backoff, lastErr error) bool {
 func (m *Manager) open() (*engine, error) {
 	ctx, cancel := context.WithTimeout(m.ctx, m.opts.Timeout)
 	defer cancel()
-	dec := &parser.Decoder{}
+	dec := sio.NewDecoder(m.opts.Parser, 0)
 	return dialEngine(ctx, m.cfg, func(e *engine, p eio.Packet) { m.onMessage(e, dec, p) })
 }
 
@@ -349,7 +349,7 @@ func (m *Manager) closeIfUnusedLocked() *engine {
 
 // onMessage decodes one Engine.IO message of session e into Socket.IO packets. It runs on
 // the session's read loop.
-func (m *Manager) onMessage(e *engine, dec *parser.Decoder, p eio.Packet) {
+func (m *Manager) onMessage(e *engine, dec parser.PacketDecoder, p eio.Packet) {
 	var (
 		sp  *parser.Packet
 		err error

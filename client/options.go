@@ -75,6 +75,11 @@ type Options struct {
 	// limit.
 	MaxMessageSize int64
 
+	// Parser is the wire format of packets (socket.io-client's parser option); it must be
+	// the server's. The zero Parser is the default JSON one; [MsgpackParser] is
+	// socket.io-msgpack-parser's.
+	Parser Parser
+
 	// Logger receives the client's diagnostics, and handler errors of sockets without an
 	// [Socket.OnError] hook. Default slog.Default().
 	Logger *slog.Logger

@@ -347,8 +347,8 @@ func (s *Socket) disconnectLocked(werr error) {
 
 // sendDisconnect sends a DISCONNECT packet for the namespace on session e.
 func (s *Socket) sendDisconnect(e *engine) {
-	p := parser.Packet{Type: parser.Disconnect, Namespace: s.nsp, ID: parser.NoID}
-	e.send(true, eio.Packet{Type: eio.Message, Data: p.Append(nil)})
+	pkts, _ := encodePacket(s.m.opts.Parser, parser.Packet{Type: parser.Disconnect, Namespace: s.nsp, ID: parser.NoID}) // no data: cannot fail
+	e.send(true, pkts...)
 }
 
 // Emit sends an event with arguments. Arguments are marshalled to JSON as encoding/json
@@ -433,26 +433,35 @@ func (s *Socket) encodeEvent(id int64, event string, args []any) ([]eio.Packet, 
 	if err != nil {
 		return nil, err
 	}
-	return encodePacket(parser.Event, s.nsp, id, data, atts), nil
+	return encodePacket(s.m.opts.Parser, parser.Packet{Type: parser.Event, Namespace: s.nsp, ID: id, Data: data, Attachments: atts})
 }
 
-// encodePacket encodes an EVENT or ACK packet of payload data and atts; attachments make it
-// BINARY_EVENT or BINARY_ACK, followed by them (copied, so the caller may reuse its slices).
-func encodePacket(typ parser.Type, nsp string, id int64, data []byte, atts [][]byte) []eio.Packet {
+// encodePacket encodes p in the Parser par as Engine.IO messages. With JSON, attachments make
+// an EVENT or ACK a BINARY_EVENT or BINARY_ACK, followed by them (copied, so the caller may
+// reuse its slices); with msgpack it is one binary message, the attachments inlined.
+func encodePacket(par socketio.Parser, p parser.Packet) ([]eio.Packet, error) {
+	if sio.Msgpack(par) {
+		m, err := sio.EncodeMsgpack(&p)
+		if err != nil {
+			return nil, fmt.Errorf("client: encoding a packet: %w", err)
+		}
+		return []eio.Packet{m}, nil
+	}
+	atts := p.Attachments
 	if len(atts) > 0 {
-		if typ == parser.Event {
-			typ = parser.BinaryEvent
-		} else {
-			typ = parser.BinaryAck
+		switch p.Type {
+		case parser.Event:
+			p.Type = parser.BinaryEvent
+		case parser.Ack:
+			p.Type = parser.BinaryAck
 		}
 	}
-	p := parser.Packet{Type: typ, Namespace: nsp, ID: id, Data: data, Attachments: atts}
 	pkts := make([]eio.Packet, 0, 1+len(atts))
 	pkts = append(pkts, eio.Packet{Type: eio.Message, Data: p.Append(nil)})
 	for _, a := range atts {
 		pkts = append(pkts, eio.Packet{Type: eio.Message, Data: bytes.Clone(a), Binary: true})
 	}
-	return pkts
+	return pkts, nil
 }
 
 // sendLocked queues an emit, or buffers it while the socket is not connected.
@@ -483,6 +492,10 @@ func (s *Socket) sendLocked(pkts []eio.Packet, pa *pendingAck) error {
 // sendConnect sends the CONNECT packet with the auth payload on session e.
 func (s *Socket) sendConnect(e *engine) {
 	data, err := s.authPayload()
+	var pkts []eio.Packet
+	if err == nil {
+		pkts, err = encodePacket(s.m.opts.Parser, parser.Packet{Type: parser.Connect, Namespace: s.nsp, ID: parser.NoID, Data: data})
+	}
 	if err != nil {
 		m := s.m
 		m.mu.Lock()
@@ -499,8 +512,7 @@ func (s *Socket) sendConnect(e *engine) {
 		}
 		return
 	}
-	p := parser.Packet{Type: parser.Connect, Namespace: s.nsp, ID: parser.NoID, Data: data}
-	e.send(true, eio.Packet{Type: eio.Message, Data: p.Append(nil)})
+	e.send(true, pkts...)
 }
 
 // authPayload marshals the auth value, merged with the recovery fields {pid, offset} once
@@ -676,7 +688,11 @@ func (s *Socket) ackFunc(e *engine, id int64) AckFunc {
 		if err != nil {
 			return err
 		}
-		if err := e.send(false, encodePacket(parser.Ack, s.nsp, id, data, atts)...); err != nil {
+		pkts, err := encodePacket(s.m.opts.Parser, parser.Packet{Type: parser.Ack, Namespace: s.nsp, ID: id, Data: data, Attachments: atts})
+		if err != nil {
+			return err
+		}
+		if err := e.send(false, pkts...); err != nil {
 			if errors.Is(err, errEngineClosed) {
 				return ErrDisconnected
 			}

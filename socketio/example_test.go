@@ -40,3 +40,11 @@ func ExampleNewArgs() {
 	fmt.Println(args.Len(), string(args.Raw(0)), n.N)
 	// Output: 2 "ok" 3
 }
+
+// The msgpack parser is chosen by an option of the server (hub.Options.Parser) and of the
+// Go client (client.Options.Parser); the zero Parser is the JSON one.
+func ExampleMsgpackParser() {
+	var def socketio.Parser
+	fmt.Println(def, socketio.MsgpackParser(), socketio.MsgpackParser() == def)
+	// Output: json msgpack false
+}

@@ -8,6 +8,8 @@
 //	socket.io.min.js             minified build   (revalidated with the ETag)
 //	socket.io.<version>.js       readable build   Cache-Control: public, max-age=31536000, immutable
 //	socket.io.<version>.min.js   minified build   (immutable)
+//	socket.io.msgpack.min.js     minified build with the msgpack parser (revalidated)
+//	socket.io.<version>.msgpack.min.js               (immutable)
 //
 // Every response has an ETag (a hash of the bytes sent), answers If-None-Match with 304, and is
 // gzip-encoded for clients that accept it. There are no source maps.
@@ -26,7 +28,7 @@ import (
 	"time"
 )
 
-//go:embed socket.io.js socket.io.min.js
+//go:embed socket.io.js socket.io.min.js socket.io.msgpack.min.js
 var embedded embed.FS
 
 type file struct {
@@ -38,12 +40,15 @@ type file struct {
 var (
 	readable = load("socket.io.js")
 	minified = load("socket.io.min.js")
-	version  = hashOf(append(append([]byte{}, readable.body...), minified.body...))[:12]
+	msgpack  = load("socket.io.msgpack.min.js")
+	version  = hashOf(append(append(append([]byte{}, readable.body...), minified.body...), msgpack.body...))[:12]
 	byName   = map[string]*file{
-		"socket.io.js":                     readable,
-		"socket.io.min.js":                 minified,
-		"socket.io." + version + ".js":     immutable(readable),
-		"socket.io." + version + ".min.js": immutable(minified),
+		"socket.io.js":                             readable,
+		"socket.io.min.js":                         minified,
+		"socket.io.msgpack.min.js":                 msgpack,
+		"socket.io." + version + ".js":             immutable(readable),
+		"socket.io." + version + ".min.js":         immutable(minified),
+		"socket.io." + version + ".msgpack.min.js": immutable(msgpack),
 	}
 )
 
@@ -72,7 +77,7 @@ func hashOf(b []byte) string {
 }
 
 // Version returns the content hash in the versioned file names: 12 hex digits that change
-// whenever either build changes.
+// whenever any build changes.
 func Version() string { return version }
 
 // VersionedName returns the immutable file name of the client, relative to the engine path:

@@ -55,6 +55,8 @@ func TestServesBuilds(t *testing.T) {
 		{"/socket.io/" + clientjs.VersionedName(false), "socket.io.js", "public, max-age=31536000, immutable"},
 		{"/socket.io/" + clientjs.VersionedName(true), "socket.io.min.js", "public, max-age=31536000, immutable"},
 		{"/elsewhere/socket.io.min.js", "socket.io.min.js", "public, max-age=0, must-revalidate"},
+		{"/socket.io/socket.io.msgpack.min.js", "socket.io.msgpack.min.js", "public, max-age=0, must-revalidate"},
+		{"/socket.io/socket.io." + clientjs.Version() + ".msgpack.min.js", "socket.io.msgpack.min.js", "public, max-age=31536000, immutable"},
 	}
 	for _, tt := range tests {
 		res := get(t, "GET", tt.path, nil)
@@ -171,7 +173,8 @@ func TestIsFile(t *testing.T) {
 		{"socket.io.000000000000.js", false},
 		{"socket.io.js.map", false},
 		{"socket.io.min.js.map", false},
-		{"socket.io.msgpack.min.js", false},
+		{"socket.io.msgpack.min.js", true},
+		{"socket.io.msgpack.js", false},
 		{"", false},
 		{"x/socket.io.js", false},
 	}
@@ -190,7 +193,7 @@ func TestIsFile(t *testing.T) {
 
 func TestNoSourceMaps(t *testing.T) {
 	t.Parallel()
-	for _, f := range []string{"socket.io.js", "socket.io.min.js"} {
+	for _, f := range []string{"socket.io.js", "socket.io.min.js", "socket.io.msgpack.min.js"} {
 		if bytes.Contains(onDisk(t, f), []byte("sourceMappingURL")) {
 			t.Errorf("%s references a source map", f)
 		}

@@ -52,10 +52,11 @@ func NewCSR() *hub.Server {
 	return srv
 }
 
-// NewAll returns the app's servers — New's at /socket.io/, NewCSR's at /csr/ and
-// NewNoUpgrade's at /noupgrade/ — and one handler serving them all.
+// NewAll returns the app's servers — New's at /socket.io/, NewCSR's at /csr/,
+// NewNoUpgrade's at /noupgrade/ and NewMsgpack's at /msgpack/ — and one handler serving them
+// all.
 func NewAll() (http.Handler, []*hub.Server) {
-	servers := []*hub.Server{New(), NewCSR(), NewNoUpgrade()}
+	servers := []*hub.Server{New(), NewCSR(), NewNoUpgrade(), NewMsgpack()}
 	var h http.Handler
 	for _, srv := range slices.Backward(servers) {
 		h = srv.Handler(h)

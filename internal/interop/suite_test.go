@@ -51,7 +51,7 @@ func TestSuiteHub(t *testing.T) {
 // JavaScript packages the test is skipped, or fails under `make test` (see testenv).
 func setup(t *testing.T) (root, node string) {
 	t.Helper()
-	return testenv.Root(), testenv.Node(t, "socket.io", "socket.io-client")
+	return testenv.Root(), testenv.Node(t, "socket.io", "socket.io-client", "socket.io-msgpack-parser")
 }
 
 var listeningLine = regexp.MustCompile(`^listening (\d+)$`)

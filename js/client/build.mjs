@@ -1,6 +1,8 @@
 // Builds the browser client into internal/clientjs (embedded and served by the Go server):
-//   socket.io.js      readable IIFE
-//   socket.io.min.js  minified IIFE
+//   socket.io.js              readable IIFE
+//   socket.io.min.js          minified IIFE
+//   socket.io.msgpack.min.js  minified IIFE with the msgpack parser (socket.io-msgpack-parser's
+//                             wire format) in place of the JSON one, like Node's file of that name
 // and prints their sizes. `node js/client/build.mjs --check` builds in memory and fails when the
 // committed files differ from what the sources give.
 import * as esbuild from "esbuild";
@@ -40,6 +42,20 @@ const builds = [
     options: { minify: true, mangleProps: /^_/, reserveProps: /^_placeholder$/ },
   },
 ];
+
+// msgpackParser makes the manager import parser-msgpack.js instead of parser.js.
+const msgpackParser = {
+  name: "msgpack-parser",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/parser\.js$/ }, (args) =>
+      args.importer.endsWith(join("src", "manager.js")) ? { path: join(here, "src", "parser-msgpack.js") } : undefined,
+    );
+  },
+};
+builds.push({
+  file: "socket.io.msgpack.min.js",
+  options: { ...builds[1].options, plugins: [msgpackParser] },
+});
 
 let stale = [];
 for (const { file, options } of builds) {

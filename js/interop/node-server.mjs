@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { Server } from "socket.io";
 import { ClusterAdapter } from "socket.io-adapter";
+import msgpackParser from "socket.io-msgpack-parser";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "3000" } } });
 
@@ -211,12 +212,55 @@ noUpgrade.on("connection", (socket) => {
   socket.on("clients-count", (ack) => ack(noUpgrade.engine.clientsCount));
 });
 
+// A second server with the msgpack parser (APP.md "Server /msgpack/").
+const mp = new Server(httpServer, {
+  path: "/msgpack/",
+  pingInterval: 1000,
+  pingTimeout: 1000,
+  connectTimeout: 2000,
+  maxHttpBufferSize: 100000,
+  serveClient: false,
+  parser: msgpackParser,
+  destroyUpgrade: false, // or it would end the WebSockets of the other servers' paths
+});
+mp.on("connection", (socket) => {
+  socket.emit("welcome", { id: socket.id, auth: socket.handshake.auth, bin: Buffer.from([1, 2, 3]) });
+  echoHandlers(socket);
+  socket.on("server-ack", (event, ...args) => {
+    socket.timeout(2000).emit(event, ...args, (err, ...res) =>
+      socket.emit("server-ack-result", err ? { error: err.message } : { result: res }),
+    );
+  });
+  socket.on("to-all", (event, ...args) => mp.emit(event, ...args));
+  socket.on("join", (room, ack) => {
+    socket.join(room);
+    ack();
+  });
+  socket.on("to-room", (room, event, ...args) => mp.to(room).emit(event, ...args));
+  socket.on("values", (ack) =>
+    ack({ int: 1, neg: -5, float: 1.5, big: 2 ** 40, str: "é✓", nil: null, t: true, arr: [1, [2]], bin: Buffer.from([255]) }),
+  );
+});
+mp.of("/admin").use((socket, next) => {
+  if (socket.handshake.auth.token !== "secret") {
+    const err = new Error("not authorized");
+    err.data = { code: 401 };
+    return next(err);
+  }
+  next();
+});
+mp.of("/admin").on("connection", (socket) => {
+  socket.emit("admin-welcome", socket.id);
+  echoHandlers(socket);
+});
+
 let stopping = false;
 function stop() {
   if (stopping) return;
   stopping = true;
   csr.close();
   noUpgrade.close();
+  mp.close();
   io.close(() => process.exit(0));
   // io.close waits for open HTTP connections; don't let a stuck one keep us alive.
   setTimeout(() => process.exit(0), 2000).unref();

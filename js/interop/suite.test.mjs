@@ -9,6 +9,7 @@ import http from "node:http";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { io, Manager } from "socket.io-client";
+import msgpackParser from "socket.io-msgpack-parser";
 import { startProxy } from "./proxy.mjs";
 
 const URL = process.env.SERVER_URL;
@@ -1252,6 +1253,80 @@ describe("connection state recovery", () => {
 
 // ---------------------------------------------------------------------------------------
 // Load
+
+// ---------------------------------------------------------------------------------------
+// The msgpack parser: the /msgpack/ server (APP.md)
+
+describe("msgpack parser (/msgpack/)", () => {
+  const MP = { path: "/msgpack/", parser: msgpackParser };
+
+  for (const [mode, opts] of Object.entries(MODES)) {
+    test(`${mode}: events and acknowledgements both ways, binary at any depth`, async (t) => {
+      const clients = new Clients(t);
+      const socket = clients.socket({ ...MP, ...opts, auth: { user: "ann" } });
+      const [welcome] = await waitFor(socket, "welcome");
+      assert.equal(welcome.id, socket.id);
+      assert.deepEqual(welcome.auth, { user: "ann" });
+      assert.deepEqual(welcome.bin, Buffer.from([1, 2, 3]));
+
+      const args = ["s", 1, -2, 1.5, true, null, { a: [Buffer.from([1, 2]), { b: Buffer.alloc(0) }] }, 2 ** 40, -(2 ** 33), "é✓😀", [[[]]]];
+      socket.emit("echo", ...args);
+      assert.deepEqual(await waitFor(socket, "echo"), args);
+
+      assert.deepEqual(await ack(socket, "ack-me", Buffer.from([9]), { k: [Buffer.from([8])] }), [Buffer.from([9]), { k: [Buffer.from([8])] }]);
+
+      socket.once("ask", (b, q, cb) => cb(q + "!", { b }));
+      const result = waitFor(socket, "server-ack-result");
+      socket.emit("server-ack", "ask", Buffer.from([7]), "q");
+      assert.deepEqual(await result, [{ result: ["q!", { b: Buffer.from([7]) }] }]);
+
+      // values the server makes: the same msgpack types from both servers
+      assert.deepEqual(await ack(socket, "values"), [
+        { int: 1, neg: -5, float: 1.5, big: 2 ** 40, str: "é✓", nil: null, t: true, arr: [1, [2]], bin: Buffer.from([255]) },
+      ]);
+    });
+  }
+
+  test("namespaces: a middleware's connect error with its data, the namespace with the token, an unknown namespace", async (t) => {
+    const clients = new Clients(t);
+    const refused = clients.socket({ ...MP, transports: ["websocket"] }, "/admin");
+    const [err] = await waitFor(refused, "connect_error");
+    assert.equal(err.message, "not authorized");
+    assert.deepEqual(err.data, { code: 401 });
+
+    const admin = clients.socket({ ...MP, auth: { token: "secret" } }, "/admin");
+    const [id] = await waitFor(admin, "admin-welcome");
+    assert.equal(id, admin.id);
+    assert.deepEqual(await ack(admin, "ack-me", Buffer.from([1]), "x"), [Buffer.from([1]), "x"]);
+
+    const unknown = clients.socket({ ...MP, transports: ["websocket"] }, "/nope");
+    const [err2] = await waitFor(unknown, "connect_error");
+    assert.equal(err2.message, "Invalid namespace");
+  });
+
+  test("a broadcast reaches every client, binary inline; so does a room's", async (t) => {
+    const clients = new Clients(t);
+    const a = clients.socket({ ...MP, transports: ["websocket"] });
+    const b = clients.socket({ ...MP, transports: ["polling"] });
+    await Promise.all([waitFor(a, "welcome"), waitFor(b, "welcome")]);
+    const token = `news-${Math.random()}`;
+    const got = [a, b].map((s) => waitFor(s, "news", (tok) => tok === token));
+    a.emit("to-all", "news", token, { img: Buffer.from([1, 2]) });
+    for (const [, v] of await Promise.all(got)) assert.deepEqual(v, { img: Buffer.from([1, 2]) });
+
+    await ack(b, "join", "mp-room");
+    const inRoom = waitFor(b, "room-news");
+    a.emit("to-room", "mp-room", "room-news", Buffer.from([3]));
+    assert.deepEqual(await inRoom, [Buffer.from([3])]);
+  });
+
+  test("a client with the default parser is disconnected: its text packets do not decode", async (t) => {
+    const clients = new Clients(t);
+    const socket = clients.socket({ path: "/msgpack/", transports: ["websocket"], reconnection: false });
+    await waitFor(socket.io, "close");
+    assert.equal(socket.connected, false);
+  });
+});
 
 describe("many clients", () => {
   test("200 clients connect and each gets a to-all broadcast exactly once", async (t) => {

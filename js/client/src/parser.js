@@ -75,7 +75,7 @@ export function encode(packet) {
   return [s, ...buffers];
 }
 
-function valid(type, data) {
+export function valid(type, data) {
   switch (type) {
     case CONNECT:
       return isObject(data);

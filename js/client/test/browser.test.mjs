@@ -98,6 +98,38 @@ for (const { name, transports, skip } of matrix) {
   );
 }
 
+// The socket.io.msgpack.min.js build against the /msgpack/ server (APP.md): every packet one
+// binary message, binary values inline at any depth.
+for (const { name, transports, skip } of matrix) {
+  test(`msgpack build, ${name}: emits and acks both ways, binary at any depth`, { skip }, () =>
+    withPage(async (page) => {
+      const r = await page.evaluate(async (transports) => {
+        const socket = io({ path: "/msgpack/", transports, auth: { user: "ann" } });
+        const [welcome] = await next(socket, "welcome");
+        const out = { id: socket.id, welcomeId: welcome.id, auth: welcome.auth, bin: isAB(welcome.bin) && bytes(welcome.bin) };
+        socket.emit("echo", new Uint8Array([1, 2, 3]).buffer, new Uint8Array([9, 4, 5]).subarray(1), { deep: [[new Uint8Array(0)]], n: 2 ** 40, f: -1.5, s: "é✓😀", u: null });
+        const echo = await next(socket, "echo");
+        out.echo = [bytes(echo[0]), bytes(echo[1]), isAB(echo[2].deep[0][0]) && bytes(echo[2].deep[0][0]), echo[2].n, echo[2].f, echo[2].s, echo[2].u];
+        out.ack = await within(new Promise((resolve) => socket.emit("ack-me", "x", new Uint8Array([7]), (...a) => resolve(a))), "ack");
+        out.ack[1] = bytes(out.ack[1]);
+        socket.on("double", (n, b, ack) => ack(n * 2, b));
+        socket.emit("server-ack", "double", 21, new Uint8Array([8]));
+        const [res] = await next(socket, "server-ack-result");
+        out.serverAck = [res.result[0], bytes(res.result[1])];
+        out.transport = socket.io.engine.transport.name;
+        return out;
+      }, transports);
+      assert.equal(r.welcomeId, r.id);
+      assert.deepEqual(r.auth, { user: "ann" });
+      assert.deepEqual(r.bin, [1, 2, 3]);
+      assert.deepEqual(r.echo, [[1, 2, 3], [4, 5], [], 2 ** 40, -1.5, "é✓😀", null]);
+      assert.deepEqual(r.ack, ["x", [7]]);
+      assert.deepEqual(r.serverAck, [42, [8]]);
+      assert.equal(r.transport, name);
+    }, "/__client_test/msgpack.html")
+  );
+}
+
 test("default: opens over HTTP (SSE, or polling when the server refuses SSE), then upgrades to websocket", () =>
   withPage(async (page) => {
     const r = await page.evaluate(async () => {

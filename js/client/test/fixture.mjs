@@ -5,6 +5,7 @@
 // which the server sends no more pings on that connection (and does not time it out itself).
 import { createServer } from "node:http";
 import { Server } from "socket.io";
+import msgpackParser from "socket.io-msgpack-parser";
 
 export async function startNodeServer() {
   const http = createServer((req, res) => {
@@ -101,6 +102,29 @@ export async function startNodeServer() {
     socket.on("kill-transport", () => socket.conn.close());
   });
 
+  // The /msgpack/ server of js/interop/APP.md: the msgpack parser.
+  const mp = new Server(http, {
+    path: "/msgpack/",
+    pingInterval: 1000,
+    pingTimeout: 1000,
+    connectTimeout: 2000,
+    maxHttpBufferSize: 100000,
+    serveClient: false,
+    parser: msgpackParser,
+    destroyUpgrade: false,
+  });
+  mp.on("connection", (socket) => {
+    socket.emit("welcome", { id: socket.id, auth: socket.handshake.auth, bin: Buffer.from([1, 2, 3]) });
+    socket.on("echo", (...args) => socket.emit("echo", ...args));
+    socket.on("ack-me", (...args) => args.pop()(...args));
+    socket.on("server-ack", (event, ...args) => {
+      socket.timeout(2000).emit(event, ...args, (err, ...res) =>
+        socket.emit("server-ack-result", err ? { error: err.message } : { result: res })
+      );
+    });
+    socket.on("to-all", (event, ...args) => mp.emit(event, ...args));
+  });
+
   await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${http.address().port}`;
   return {
@@ -110,6 +134,6 @@ export async function startNodeServer() {
     engineIds,
     transports,
     headers,
-    close: () => new Promise((resolve) => csr.close(() => io.close(() => resolve()))),
+    close: () => new Promise((resolve) => mp.close(() => csr.close(() => io.close(() => resolve())))),
   };
 }

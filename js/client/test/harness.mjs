@@ -47,6 +47,8 @@ window.isAB = (v) => v instanceof ArrayBuffer;
 const pages = {
   "/__client_test/index.html": () =>
     page(`<script src="/__client_test/client.js"></script><script>${helpers}</script>`),
+  "/__client_test/msgpack.html": () =>
+    page(`<script src="/__client_test/client-msgpack.js"></script><script>${helpers}</script>`),
   "/__client_test/official.html": () =>
     page(`<script src="/__client_test/official.js"></script><script>${helpers}</script>`),
   // The classic page of the Socket.IO tutorial, nothing more.
@@ -86,6 +88,7 @@ export async function openPage(browser, base, path = "/__client_test/index.html"
       let res;
       if (pages[pathname]) res = pages[pathname]();
       else if (pathname === "/__client_test/client.js") res = js(join(built, "socket.io.min.js"));
+      else if (pathname === "/__client_test/client-msgpack.js") res = js(join(built, "socket.io.msgpack.min.js"));
       else if (pathname === "/__client_test/official.js") res = js(official);
       else if (pathname === "/socket.io/socket.io.js") res = js(join(built, "socket.io.js"));
       else return route.fulfill({ status: 404, body: "" });
