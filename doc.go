@@ -92,6 +92,10 @@
 //	io.engine.on("connection_error", (e) => …)    hub.Options{OnConnectionError: func(e *hub.ConnectionError) {…}}
 //	io.engine.on("initial_headers" / "headers")   hub.Options{InitialHeaders: fn, Headers: fn} (fn(h http.Header, r *http.Request))
 //	io.engine.clientsCount                        srv.ClientsCount()
+//	new Server({ parser: require("socket.io-msgpack-parser") })
+//	                                              hub.Options{Parser: hub.MsgpackParser()} (Go client: client.Options{Parser: client.MsgpackParser()})
+//	<script src="/socket.io/socket.io.msgpack.min.js">
+//	                                              served by hub too (its own build, with the msgpack parser)
 //
 // # Concurrency
 //
@@ -202,7 +206,7 @@
 // # Not covered yet
 //
 // Compared with the Node server: the Engine.IO v3 protocol (allowEIO3), compression flags,
-// the msgpack parser, the engine's "upgrading" event and its middleware (io.engine.use),
+// the engine's "upgrading" event and its middleware (io.engine.use),
 // and, of a socket's EventEmitter methods, prependListener and listenerCount. Connection state recovery works with the default adapter; the
 // Redis pub/sub adapter does not recover sessions, as in Node.
 package hub
