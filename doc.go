@@ -161,6 +161,10 @@
 //   - A received packet with more than 10,000 arguments, or nested more than 256 levels
 //     deep, closes the connection as a packet that does not decode ("parse error"). Node has
 //     no such limits (and its own relay of such a packet can overflow its stack).
+//   - With the msgpack parser, a packet with more than 1,000 binary values, a repeated
+//     field, a map key that is neither a string nor an integer, or a map {"_placeholder":
+//     true} (which would pass for an attachment) does not decode and closes the connection.
+//     Node hands such packets to the handlers as they are.
 //   - A dynamic child namespace ([Server.OfPattern], [Server.OfFunc]) is reclaimed once its
 //     last socket has left or been refused, so clients cannot make the server hold
 //     namespaces without bound; keep no *Namespace of a child. Node keeps them unless
