@@ -36,17 +36,12 @@ type pollFixture struct {
 // newPollFixture connects n polling sockets to namespace "/", socket i in room "r<i%rooms>".
 func newPollFixture(b *testing.B, n, rooms int) *pollFixture {
 	b.Helper()
-	return newPollFixtureWith(b, n, rooms, nil)
+	return newPollFixtureOpts(b, n, rooms, hub.Options{})
 }
 
-// newPollFixtureWith is newPollFixture with connection state recovery csr (nil: off).
-func newPollFixtureWith(b *testing.B, n, rooms int, csr *hub.ConnectionStateRecovery) *pollFixture {
-	b.Helper()
-	return newPollFixtureParser(b, n, rooms, csr, hub.Parser{})
-}
-
-// newPollFixtureParser is newPollFixtureWith with the server's and the sockets' parser.
-func newPollFixtureParser(b *testing.B, n, rooms int, csr *hub.ConnectionStateRecovery, parser hub.Parser) *pollFixture {
+// newPollFixtureOpts is newPollFixture with a server configured by o (its recovery, parser,
+// observer…); the fixture sets the pings, the queue bound and the transports.
+func newPollFixtureOpts(b *testing.B, n, rooms int, o hub.Options) *pollFixture {
 	b.Helper()
 	// The timeout turns a drain that would wait forever (a mistake in the fixture) into a failure.
 	f := &pollFixture{hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}, Timeout: waitFor}}
@@ -54,14 +49,10 @@ func newPollFixtureParser(b *testing.B, n, rooms int, csr *hub.ConnectionStateRe
 	f.sockets = make([]*hub.Socket, n)
 	var mu sync.Mutex
 	var ready atomic.Int64
-	f.srv, f.base = newServer(b, &hub.Options{
-		PingInterval:   time.Hour, // no pings to answer while benchmarking
-		MaxQueuedBytes: 1 << 26,
-		Transports:     []string{"polling"},
-
-		ConnectionStateRecovery: csr,
-		Parser:                  parser,
-	})
+	o.PingInterval = time.Hour // no pings to answer while benchmarking
+	o.MaxQueuedBytes = 1 << 26
+	o.Transports = []string{"polling"}
+	f.srv, f.base = newServer(b, &o)
 	f.srv.OnConnection(func(s *hub.Socket) {
 		// Handlers may run out of order: the client says which one it is.
 		var auth struct{ I int }
@@ -80,7 +71,7 @@ func newPollFixtureParser(b *testing.B, n, rooms int, csr *hub.ConnectionStateRe
 		var hs struct{ Sid string }
 		success(b, json.Unmarshal([]byte(strings.TrimPrefix(open, "0")), &hs))
 		connect, reply := fmt.Sprintf(`40{"i":%d}`, i), "40{"
-		if parser == hub.MsgpackParser() {
+		if o.Parser == hub.MsgpackParser() {
 			connect, reply = msgpackConnect(i), "b"
 		}
 		f.post(b, hs.Sid, connect)
@@ -189,7 +180,7 @@ func BenchmarkBroadcast(b *testing.B) {
 func BenchmarkBroadcastRecovery(b *testing.B) {
 	for _, n := range []int{10, 1000} {
 		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
-			f := newPollFixtureWith(b, n, 1, &hub.ConnectionStateRecovery{})
+			f := newPollFixtureOpts(b, n, 1, hub.Options{ConnectionStateRecovery: &hub.ConnectionStateRecovery{}})
 			f.loop(b, every(n, 1, 0), func() {
 				if err := f.srv.Emit("bcast", benchMsg); err != nil {
 					b.Fatal(err)
@@ -202,7 +193,7 @@ func BenchmarkBroadcastRecovery(b *testing.B) {
 // BenchmarkSocketEmitRecovery is BenchmarkSocketEmit with connection state recovery on:
 // s.Emit then goes through the adapter's log, as in Node.
 func BenchmarkSocketEmitRecovery(b *testing.B) {
-	f := newPollFixtureWith(b, 1, 1, &hub.ConnectionStateRecovery{})
+	f := newPollFixtureOpts(b, 1, 1, hub.Options{ConnectionStateRecovery: &hub.ConnectionStateRecovery{}})
 	s := f.sockets[0]
 	f.loop(b, []int{0}, func() {
 		if err := s.Emit("bcast", benchMsg); err != nil {
@@ -267,4 +258,26 @@ func BenchmarkRoomLookup(b *testing.B) {
 			s.Leave("extra")
 		}
 	})
+}
+
+// BenchmarkBroadcastObserved is BenchmarkBroadcast with an Observer counting what is sent
+// with two atomic adds per recipient, as a Prometheus counter pair does (the exporter's own
+// cost per call is metrics/prometheus's BenchmarkObserverSent).
+func BenchmarkBroadcastObserved(b *testing.B) {
+	for _, n := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
+			var messages, bytes atomic.Int64
+			f := newPollFixtureOpts(b, n, 1, hub.Options{Observer: &hub.Observer{
+				Sent: func(_ string, m, n int) { messages.Add(int64(m)); bytes.Add(int64(n)) },
+			}})
+			f.loop(b, every(n, 1, 0), func() {
+				if err := f.srv.Emit("bcast", benchMsg); err != nil {
+					b.Fatal(err)
+				}
+			})
+			if messages.Load() < int64(b.N*n) {
+				b.Fatalf("%d messages observed for %d broadcasts to %d sockets", messages.Load(), b.N, n)
+			}
+		})
+	}
 }

@@ -24,7 +24,7 @@ func msgpackConnect(i int) string {
 func BenchmarkBroadcastMsgpack(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) {
-			f := newPollFixtureParser(b, n, 1, nil, hub.MsgpackParser())
+			f := newPollFixtureOpts(b, n, 1, hub.Options{Parser: hub.MsgpackParser()})
 			f.loop(b, every(n, 1, 0), func() {
 				if err := f.srv.Emit("bcast", benchMsg); err != nil {
 					b.Fatal(err)
@@ -44,7 +44,7 @@ func BenchmarkBroadcastMsgpackBinary(b *testing.B) {
 	}{{"json", hub.Parser{}}, {"msgpack", hub.MsgpackParser()}} {
 		b.Run("parser="+p.name, func(b *testing.B) {
 			const n = 100
-			f := newPollFixtureParser(b, n, 1, nil, p.parser)
+			f := newPollFixtureOpts(b, n, 1, hub.Options{Parser: p.parser})
 			want := 1
 			if p.parser == (hub.Parser{}) {
 				want = 2 // the text packet and its attachment

@@ -212,3 +212,14 @@ type constCollector struct{ m prometheus.Metric }
 
 func (c constCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.m.Desc() }
 func (c constCollector) Collect(ch chan<- prometheus.Metric) { ch <- c.m }
+
+// BenchmarkObserverSent is the exporter's cost per message queued for a client: a broadcast
+// calls Sent once per recipient, from every goroutine that emits.
+func BenchmarkObserverSent(b *testing.B) {
+	sent := hubprom.New(nil).Observer().Sent
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			sent("websocket", 1, 120)
+		}
+	})
+}
