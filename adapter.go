@@ -129,6 +129,10 @@ func (v *nsSockets) Disconnect(ids []string, close bool) {
 	v.each(ids, func(s *Socket) { s.Disconnect(close) })
 }
 
+// RoomListener returns the func telling the namespace's room change handlers; nil when
+// there are none.
+func (v *nsSockets) RoomListener() func(event, room, id string) { return v.ns().roomListener() }
+
 // ReceiveServerSideEmit hands an event another server sent to the namespace's
 // OnServerSideEmit and OnServerSideEmitWithAck handlers.
 func (v *nsSockets) ReceiveServerSideEmit(p *socketio.Packet, ack socketio.Ack) error {

@@ -92,6 +92,8 @@
 //	io.engine.on("connection_error", (e) => …)    hub.Options{OnConnectionError: func(e *hub.ConnectionError) {…}}
 //	io.engine.on("initial_headers" / "headers")   hub.Options{InitialHeaders: fn, Headers: fn} (fn(h http.Header, r *http.Request))
 //	io.engine.clientsCount                        srv.ClientsCount()
+//	io.on("new_namespace", (nsp) => …)            srv.OnNewNamespace(func(ns *hub.Namespace) {…})
+//	nsp.adapter.on("join-room", (room, id) => …)  ns.OnRoomChange(func(event, room, id string) {…}) (create-room, delete-room, join-room, leave-room)
 //	new Server({ parser: require("socket.io-msgpack-parser") })
 //	                                              hub.Options{Parser: hub.MsgpackParser()} (Go client: client.Options{Parser: client.MsgpackParser()})
 //	<script src="/socket.io/socket.io.msgpack.min.js">

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,8 @@ type Server struct {
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace // by name; guarded by mu
 	parents []*Namespace          // dynamic parent namespaces, in creation order; guarded by mu
+
+	onNewNamespace []func(*Namespace) // guarded by mu
 }
 
 // New returns a server configured by opts (nil means all defaults). Nothing is served until
@@ -188,8 +191,39 @@ func (srv *Server) addNamespace(name string, parent *Namespace) *Namespace {
 		ns.acquire() // for the connecting client, before another's release can reclaim it
 		parent.addChild(ns)
 	}
+	fns := srv.onNewNamespace
 	srv.mu.Unlock()
+	for _, fn := range fns {
+		srv.newNamespaceHandler(fn, ns)
+	}
 	return ns
+}
+
+// OnNewNamespace registers fn to run for every namespace created from now on, by Of or as
+// the child of a dynamic parent (Node's io.on("new_namespace")); not for "/", which exists
+// from the start, nor for dynamic parents. fn runs synchronously on the goroutine that made
+// the namespace, right after: the caller of Of, or the handler goroutine of the client whose
+// connection made a child, which connects once fn has returned, so fn may register the
+// child's middleware and handlers. (A namespace made by Of is open to clients as Of makes
+// it: one connecting at that very moment may do so before fn has run.) A panic in fn is
+// recovered and logged.
+func (srv *Server) OnNewNamespace(fn func(ns *Namespace)) {
+	if fn == nil {
+		panic("hub: nil new namespace handler")
+	}
+	srv.mu.Lock()
+	srv.onNewNamespace = append(srv.onNewNamespace, fn)
+	srv.mu.Unlock()
+}
+
+func (srv *Server) newNamespaceHandler(fn func(*Namespace), ns *Namespace) {
+	defer func() {
+		if r := recover(); r != nil {
+			srv.opts.Logger.Error("hub: panic in a new namespace handler",
+				"namespace", ns.name, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn(ns)
 }
 
 // OfFunc returns a dynamic parent namespace (Node's io.of(fn)): when a client connects to a

@@ -34,6 +34,8 @@ type Namespace struct {
 	middleware   []func(*Socket) error
 	onConnection []func(*Socket)
 	onServerEmit []func(event string, args Args, ack Ack)
+	onRoom       []func(event, room, id string) // guarded by mu; hasOnRoom says whether any
+	hasOnRoom    atomic.Bool
 	children     []*Namespace // of a dynamic parent; guarded by mu
 }
 
@@ -304,4 +306,54 @@ func (ns *Namespace) connectionHandlers() []func(*Socket) {
 	fns = append(fns, ns.onConnection...)
 	ns.mu.RUnlock()
 	return fns
+}
+
+// OnRoomChange registers fn for the changes of the namespace's rooms on this server (Node's
+// nsp.adapter.on("create-room" | "delete-room" | "join-room" | "leave-room")): event is one
+// of those names, id the socket's for "join-room" and "leave-room" and empty for the others.
+// A socket's own room counts: it is created and joined as the socket connects, left and
+// deleted as it disconnects. On a dynamic parent, fn is told of the changes in every child.
+// fn runs synchronously on the goroutine that made the change (a handler calling Join, the
+// connect or disconnect path, an adapter applying another server's operation), after the
+// change: it must not block. A panic in it is recovered and logged.
+func (ns *Namespace) OnRoomChange(fn func(event, room, id string)) {
+	if fn == nil {
+		panic("hub: nil room change handler")
+	}
+	ns.mu.Lock()
+	ns.onRoom = append(ns.onRoom, fn)
+	ns.mu.Unlock()
+	ns.hasOnRoom.Store(true)
+}
+
+// roomListener returns the func telling ns's room change handlers, and its parent's, of a
+// change; nil when there are none.
+func (ns *Namespace) roomListener() func(event, room, id string) {
+	if !ns.hasOnRoom.Load() && (ns.parent == nil || !ns.parent.hasOnRoom.Load()) {
+		return nil
+	}
+	return func(event, room, id string) {
+		for _, owner := range []*Namespace{ns.parent, ns} {
+			if owner == nil {
+				continue
+			}
+			owner.mu.RLock()
+			fns := owner.onRoom
+			owner.mu.RUnlock()
+			for _, fn := range fns {
+				ns.roomHandler(fn, event, room, id)
+			}
+		}
+	}
+}
+
+// roomHandler calls a room change handler, logging a panic.
+func (ns *Namespace) roomHandler(fn func(event, room, id string), event, room, id string) {
+	defer func() {
+		if r := recover(); r != nil {
+			ns.srv.opts.Logger.Error("hub: panic in a room change handler",
+				"namespace", ns.name, "event", event, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	fn(event, room, id)
 }

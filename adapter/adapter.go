@@ -170,6 +170,13 @@ type Namespace interface {
 	// Disconnect disconnects each socket of ids, closing its whole connection when close
 	// is set.
 	Disconnect(ids []string, close bool)
+	// RoomListener returns the func told of the changes of the namespace's rooms on this
+	// server, as Node's adapter emits them: event "create-room" or "delete-room" (id
+	// empty), "join-room" or "leave-room" (id the socket's); nil when nobody listens, which
+	// an adapter checks before gathering the changes. An adapter calls it after the change,
+	// without holding its locks (the func may call back into the adapter), in the order of
+	// Node's in-memory adapter.
+	RoomListener() func(event, room, id string)
 	// ReceiveServerSideEmit hands an event another server sent to the namespace's
 	// server-side emit handlers. p.Data is [event, args...]. ack, nil when the sender asked
 	// for no acknowledgement, sends the answer back to the sender; hub calls it at most

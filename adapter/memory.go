@@ -53,10 +53,27 @@ func NewSessionAware(ns Namespace, maxAge time.Duration, maxBytes int) *Memory {
 // Namespace returns the namespace a serves.
 func (a *Memory) Namespace() Namespace { return a.ns }
 
-// AddAll adds socket id to rooms.
+// roomChange is a change of the rooms, told to the namespace's RoomListener once a's lock
+// is released.
+type roomChange struct{ event, room string }
+
+// tell calls listen with changes, for socket id.
+func tell(listen func(event, room, id string), changes []roomChange, id string) {
+	for _, c := range changes {
+		if c.event == "create-room" || c.event == "delete-room" {
+			listen(c.event, c.room, "")
+		} else {
+			listen(c.event, c.room, id)
+		}
+	}
+}
+
+// AddAll adds socket id to rooms, telling the namespace's RoomListener of the rooms created
+// and joined.
 func (a *Memory) AddAll(id string, rooms ...string) {
+	listen := a.ns.RoomListener()
+	var changes []roomChange
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	mine := a.sids[id]
 	if mine == nil {
 		mine = new(idSet)
@@ -68,42 +85,65 @@ func (a *Memory) AddAll(id string, rooms ...string) {
 		if members == nil {
 			members = new(idSet)
 			a.rooms[room] = members
+			if listen != nil {
+				changes = append(changes, roomChange{"create-room", room})
+			}
+		}
+		if listen != nil && !members.has(id) {
+			changes = append(changes, roomChange{"join-room", room})
 		}
 		members.add(id)
 	}
+	a.mu.Unlock()
+	tell(listen, changes, id)
 }
 
-// Del removes socket id from room.
+// Del removes socket id from room, telling the namespace's RoomListener.
 func (a *Memory) Del(id, room string) {
+	listen := a.ns.RoomListener()
+	var changes []roomChange
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if mine := a.sids[id]; mine != nil {
 		mine.del(room)
 	}
-	a.delLocked(room, id)
+	changes = a.delLocked(room, id, listen != nil, changes)
+	a.mu.Unlock()
+	tell(listen, changes, id)
 }
 
-func (a *Memory) delLocked(room, id string) {
+// delLocked removes id from room, appending the changes to changes when record is set.
+// a.mu must be held.
+func (a *Memory) delLocked(room, id string, record bool, changes []roomChange) []roomChange {
 	members := a.rooms[room]
 	if members == nil {
-		return
+		return changes
+	}
+	if record && members.has(id) {
+		changes = append(changes, roomChange{"leave-room", room})
 	}
 	members.del(id)
 	if members.len() == 0 {
 		delete(a.rooms, room)
+		if record {
+			changes = append(changes, roomChange{"delete-room", room})
+		}
 	}
+	return changes
 }
 
-// DelAll removes socket id from every room.
+// DelAll removes socket id from every room, telling the namespace's RoomListener.
 func (a *Memory) DelAll(id string) {
+	listen := a.ns.RoomListener()
+	var changes []roomChange
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if mine := a.sids[id]; mine != nil {
 		for room := range mine.all() {
-			a.delLocked(room, id)
+			changes = a.delLocked(room, id, listen != nil, changes)
 		}
 	}
 	delete(a.sids, id)
+	a.mu.Unlock()
+	tell(listen, changes, id)
 }
 
 // SocketRooms returns the rooms socket id is in, sorted; nil for an unknown socket.

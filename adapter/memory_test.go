@@ -24,6 +24,7 @@ type fakeNS struct {
 	ackTO     time.Duration
 	sendErr   error
 	countOnly bool // record only the number of ids, for the allocation test
+	listen    func(event, room, id string)
 	count     int
 }
 
@@ -117,6 +118,8 @@ func (f *fakeNS) Disconnect(ids []string, close bool) {
 		f.discs = append(f.discs, id+" "+map[bool]string{true: "close", false: "leave"}[close])
 	}
 }
+
+func (f *fakeNS) RoomListener() func(event, room, id string) { return f.listen }
 
 func (f *fakeNS) ReceiveServerSideEmit(p *socketio.Packet, ack socketio.Ack) error {
 	return errors.New("fakeNS: no server-side emit expected")
@@ -415,5 +418,41 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Room changes are told as Node's in-memory adapter emits them, after the change and
+// without the adapter's lock: a listener may call back into the adapter.
+func TestMemoryRoomChanges(t *testing.T) {
+	f := newFakeNS()
+	a := NewMemory(f)
+	var got []string
+	f.listen = func(event, room, id string) {
+		got = append(got, event+" "+room+" "+id)
+		a.SocketRooms(id) // no deadlock: the lock is released
+	}
+	a.AddAll("a", "a", "r")
+	a.AddAll("b", "b", "r", "r")
+	a.AddAll("a", "r") // already there: nothing
+	a.Del("a", "r")
+	a.Del("a", "never")
+	want := []string{
+		"create-room a ", "join-room a a", "create-room r ", "join-room r a",
+		"create-room b ", "join-room b b", "join-room r b",
+		"leave-room r a",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes\n%q\nwant\n%q", got, want)
+	}
+	got = nil
+	a.DelAll("b") // the order of a socket's rooms is not kept: compare sorted
+	slices.Sort(got)
+	if want := []string{"delete-room b ", "delete-room r ", "leave-room b b", "leave-room r b"}; !slices.Equal(got, want) {
+		t.Errorf("DelAll told %q; want %q", got, want)
+	}
+	f.listen = nil
+	a.AddAll("c", "c") // nobody listens: nothing gathered
+	if got := members(a); !slices.Contains(got, "c:c") {
+		t.Errorf("rooms %q after AddAll without a listener", got)
 	}
 }
