@@ -23,7 +23,7 @@ try {
   await say(bob, alice, "It is, with a Go server behind it: hub.");
   await say(alice, bob, "Same page, same io() client API. Nice.");
   await say(bob, alice, "And the homework is done: nicknames, who is online, typing...");
-  await click(bob, "#online li:text-is('alice')");
+  await click(bob, "#online button:text-is('alice')");
   await say(bob, alice, "...and private messages, like this one.");
   await click(bob, "#to-clear");
 
