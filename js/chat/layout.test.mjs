@@ -220,6 +220,37 @@ for (const size of SIZES) {
   });
 }
 
+test("dark colours when the system asks for them", async () => {
+  const server = await ChatServer.start(bin);
+  try {
+    const colours = {};
+    for (const colorScheme of ["light", "dark"]) {
+      const ctx = await browser.newContext({ colorScheme });
+      try {
+        const page = await openChat(ctx, server.url, "", "");
+        colours[colorScheme] = await page.evaluate(() => {
+          // luminance is a CSS colour's lightness from 0 to 1; null if it is transparent.
+          const luminance = (css) => {
+            const [r, g, b, a = 1] = css.match(/[\d.]+/g).map(Number);
+            return a === 0 ? null : (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+          };
+          return ["body", "#messages", "#input", "#online-panel"].map((s) => {
+            const style = getComputedStyle(document.querySelector(s));
+            return { s, fg: luminance(style.color), bg: luminance(style.backgroundColor) };
+          });
+        });
+      } finally {
+        await ctx.close();
+      }
+    }
+    for (const { s, fg, bg } of colours.light) assert.ok(bg === null || bg > fg, `light: ${s} has a background darker than its text`);
+    for (const { s, fg, bg } of colours.dark) assert.ok(bg === null || bg < fg, `dark: ${s} has a background lighter than its text`);
+    assert.ok(colours.dark[0].bg < 0.2, `dark: body background luminance ${colours.dark[0].bg}`);
+  } finally {
+    assert.equal(await server.stop(), 0, `chat server exit code; log:\n${server.log}`);
+  }
+});
+
 // watch collects what goes wrong in ctx's pages: requests that fail or get an error status,
 // and console errors (a 404 is one too: "Failed to load resource"); and it catches the
 // response to the pages' request for their icon.
