@@ -202,6 +202,27 @@ for (const size of SIZES) {
       await setNickname(bob, "bob");
     });
 
+    if (!size.narrow) {
+      test("nothing scrolls sideways at other widths either, on both sides of the breakpoint", async () => {
+        const p = alice;
+        await p.bringToFront();
+        try {
+          for (const w of [320, 360, 414, 600, 639, 640, 641, 700, 768, 1024]) {
+            await p.setViewportSize({ width: w, height: 700 });
+            await assertFits(p, w, 700);
+            const narrow = w <= 640; // 40rem
+            assert.equal(await p.isVisible("#online-toggle"), narrow, `${w} px: online button shown`);
+            assert.equal(await p.isVisible("#online-panel"), !narrow, `${w} px: online list shown`);
+            for (const selector of ["#nickname", "#nickname-form button", "#input", "#form > button"]) {
+              await assertReachable(p, selector);
+            }
+          }
+        } finally {
+          await p.setViewportSize(size.options.viewport);
+        }
+      });
+    }
+
     test("the favicon is served; no request failed, no error in the console", async () => {
       const href = await alice.$eval("link[rel=icon]", (link) => link.href);
       assert.equal(href, `${server.url}/favicon.svg`);
