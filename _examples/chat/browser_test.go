@@ -11,8 +11,9 @@ import (
 	"time"
 )
 
-// TestBrowser runs the chat's browser test, js/chat/chat.test.mjs: headless Chromium pages
-// chatting over each transport through the chat binary, and the tutorial's page. It needs
+// TestBrowser runs the chat's browser tests, js/chat/*.test.mjs: headless Chromium pages
+// chatting over each transport through the chat binary, and the tutorial's page
+// (chat.test.mjs); the page's layout on a phone and on a desktop (layout.test.mjs). It needs
 // node, js/node_modules and Debian's chromium, which .ci/deps installs. Under -race, the chat
 // binary is built with the race detector.
 func TestBrowser(t *testing.T) {

@@ -393,7 +393,7 @@ func (ev event) str(i int) string {
 	return s
 }
 
-// The app serves the page at /, the client under /socket.io/, and 404 elsewhere.
+// The app serves the page at /, its icon, the client under /socket.io/, and 404 elsewhere.
 func TestHTTP(t *testing.T) {
 	url := start(t)
 	for _, tt := range []struct {
@@ -402,6 +402,10 @@ func TestHTTP(t *testing.T) {
 		{"/", "200 OK", "text/html; charset=utf-8", `<script src="/socket.io/socket.io.js"></script>`},
 		{"/socket.io/socket.io.js", "200 OK", "application/javascript; charset=utf-8", "EIO"},
 		{"/socket.io/socket.io.min.js", "200 OK", "application/javascript; charset=utf-8", "EIO"},
+		{"/", "200 OK", "text/html; charset=utf-8", `<link rel="icon" href="/favicon.svg" type="image/svg+xml">`},
+		{"/", "200 OK", "text/html; charset=utf-8", `<meta name="viewport" content="width=device-width, initial-scale=1">`},
+		{"/favicon.svg", "200 OK", "image/svg+xml", `<svg xmlns="http://www.w3.org/2000/svg"`},
+		{"/favicon.ico", "200 OK", "image/svg+xml", `<svg xmlns="http://www.w3.org/2000/svg"`},
 		{"/index.html", "404 Not Found", "", ""},
 	} {
 		res, err := http.Get(url + tt.path)

@@ -124,7 +124,7 @@ for (const transport of ["websocket", "sse", "polling"]) {
 
     test("a private message reaches only its target", async () => {
       // alice picks bob in the online list.
-      await click(alice, "#online li:text-is('bob')");
+      await click(alice, "#online button:text-is('bob')");
       assert.equal(await alice.textContent("#to-name"), "bob");
       await send(alice, "psst, bob");
       assert.equal(await waitForMessage(bob, "psst, bob", "alice → you (private)"), "msg private");

@@ -12,6 +12,17 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const TIMEOUT = 10_000; // for anything the pages wait for
 export const RECONNECT_TIMEOUT = 30_000; // reconnection backs off up to 5s between attempts
 
+// SIZES are the screens the layout test and the screenshots use: a phone (touch, and a
+// layout viewport that grows, zooming the page out, if the content is wider) and a desktop.
+export const SIZES = [
+  {
+    name: "phone",
+    narrow: true,
+    options: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+  },
+  { name: "desktop", narrow: false, options: { viewport: { width: 1280, height: 800 } } },
+];
+
 // build compiles the chat example into a temporary directory and returns the binary's path
 // and a function removing it. CHAT_BUILD_FLAGS adds flags to go build (such as -race).
 export function build() {
@@ -110,7 +121,8 @@ export async function openChat(ctx, base, transport, nickname) {
   page.on("pageerror", (err) => page.errors.push(err));
   await page.goto(transport ? `${base}/?transports=${transport}` : `${base}/`);
   await page.waitForSelector("#status.connected", { timeout: TIMEOUT });
-  await page.waitForSelector("#online li.me", { timeout: TIMEOUT });
+  // Attached, not visible: on a phone the online list is closed.
+  await page.waitForSelector("#online li.me", { state: "attached", timeout: TIMEOUT });
   if (nickname) await setNickname(page, nickname);
   return page;
 }

@@ -1,20 +1,48 @@
-// Takes docs/chat.png: the chat example with two users talking, seen by one of them, in the
-// same headless Chromium as the browser test.
+// Takes the chat example's screenshots in docs/: two users talking, seen by one of them, in the
+// same headless Chromium as the browser test, on a desktop (chat-desktop.png, 1280×800, and
+// chat.png, 960×600) and on a phone (chat-phone.png, 390×844, at the phone's pixel ratio of 2).
 //
-//	node js/chat/screenshot.mjs [output.png]
+//	node js/chat/screenshot.mjs [output directory]
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { TIMEOUT, ROOT, build, ChatServer, launch, openChat, click, send, waitForMessage } from "./harness.mjs";
+import { join } from "node:path";
+import { ROOT, SIZES, build, ChatServer, launch, openChat, click, send, waitForMessage } from "./harness.mjs";
 
-const output = process.argv[2] || join(ROOT, "docs", "chat.png");
+const outdir = process.argv[2] || join(ROOT, "docs");
+const [phone, desktop] = ["phone", "desktop"].map((name) => SIZES.find((s) => s.name === name).options);
+const shots = [
+  { file: "chat-desktop.png", options: { ...desktop, deviceScaleFactor: 1 } },
+  { file: "chat.png", options: { ...desktop, viewport: { width: 960, height: 600 }, deviceScaleFactor: 1 } },
+  { file: "chat-phone.png", options: phone },
+];
+
+mkdirSync(outdir, { recursive: true });
 const { bin, remove } = build();
-const server = await ChatServer.start(bin);
 const browser = await launch();
 try {
-  const ctx = await browser.newContext({ viewport: { width: 960, height: 600 }, deviceScaleFactor: 1 });
-  const alice = await openChat(ctx, server.url, "", "alice");
-  const bob = await openChat(ctx, server.url, "", "bob");
+  for (const shot of shots) {
+    // A server of its own for each shot, so that alice and bob are the only ones online.
+    const server = await ChatServer.start(bin);
+    const ctx = await browser.newContext(shot.options);
+    try {
+      const alice = await converse(ctx, server.url);
+      const output = join(outdir, shot.file);
+      await alice.screenshot({ path: output });
+      console.log("wrote", output);
+    } finally {
+      await ctx.close();
+      await server.stop();
+    }
+  }
+} finally {
+  await browser.close();
+  remove();
+}
 
+// converse has alice and bob chat in two pages of ctx and returns alice's page, in front,
+// with bob typing and alice about to send a message.
+async function converse(ctx, url) {
+  const alice = await openChat(ctx, url, "", "alice");
+  const bob = await openChat(ctx, url, "", "bob");
   const say = async (from, to, text) => {
     await send(from, text);
     await waitForMessage(to, text);
@@ -23,7 +51,9 @@ try {
   await say(bob, alice, "It is, with a Go server behind it: hub.");
   await say(alice, bob, "Same page, same io() client API. Nice.");
   await say(bob, alice, "And the homework is done: nicknames, who is online, typing...");
-  await click(bob, "#online li:text-is('alice')");
+  // On a phone, the online list is behind its button.
+  if (await bob.isVisible("#online-toggle")) await click(bob, "#online-toggle");
+  await click(bob, "#online button:text-is('alice')");
   await say(bob, alice, "...and private messages, like this one.");
   await click(bob, "#to-clear");
 
@@ -39,11 +69,5 @@ try {
   await alice.bringToFront();
   await alice.focus("#input");
   await alice.keyboard.type("Opening a second tab");
-  mkdirSync(dirname(output), { recursive: true });
-  await alice.screenshot({ path: output });
-  console.log("wrote", output);
-} finally {
-  await browser.close();
-  await server.stop();
-  remove();
+  return alice;
 }

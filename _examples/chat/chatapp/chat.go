@@ -28,6 +28,12 @@ import (
 //go:embed index.html
 var indexHTML []byte
 
+// The page's icon, a speech bubble. It is served at /favicon.ico too, for the browsers and
+// tools that ask there without reading the page's <link rel="icon">.
+//
+//go:embed favicon.svg
+var faviconSVG []byte
+
 // Limits on what a client may send, in runes.
 const (
 	MaxNickname = 24
@@ -82,7 +88,8 @@ type room struct {
 
 // New returns the chat's Socket.IO server, configured by opts (nil means every default; set
 // Adapter to share the chat between several servers), and the HTTP handler of the whole app:
-// the page at /, the Socket.IO endpoint and the browser client at /socket.io/socket.io.js.
+// the page at /, its icon at /favicon.svg (and /favicon.ico), the Socket.IO endpoint and the
+// browser client at /socket.io/socket.io.js.
 // Shutdown or Close the server to stop the chat; the goroutine that sends the online list
 // (see announce) exits soon after, once no change is left to announce.
 func New(opts *hub.Options) (*hub.Server, http.Handler) {
@@ -101,6 +108,13 @@ func New(opts *hub.Options) (*hub.Server, http.Handler) {
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(indexHTML)
 	})
+	favicon := func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "max-age=86400")
+		w.Write(faviconSVG)
+	}
+	mux.HandleFunc("GET /favicon.svg", favicon)
+	mux.HandleFunc("GET /favicon.ico", favicon)
 	return srv, srv.Handler(mux)
 }
 
