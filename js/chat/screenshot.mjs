@@ -1,6 +1,6 @@
 // Takes the chat example's screenshots in docs/: two users talking, seen by one of them, in the
-// same headless Chromium as the browser test, on a desktop (chat-desktop.png, 1280×800, and
-// chat.png, 960×600) and on a phone (chat-phone.png, 390×844, at the phone's pixel ratio of 2).
+// same headless Chromium as the browser test, on a desktop (chat-desktop.png, 1280×800) and on
+// a phone (chat-phone.png, 390×844, at the phone's pixel ratio of 2).
 //
 //	node js/chat/screenshot.mjs [output directory]
 import { mkdirSync } from "node:fs";
@@ -11,7 +11,6 @@ const outdir = process.argv[2] || join(ROOT, "docs");
 const [phone, desktop] = ["phone", "desktop"].map((name) => SIZES.find((s) => s.name === name).options);
 const shots = [
   { file: "chat-desktop.png", options: { ...desktop, deviceScaleFactor: 1 } },
-  { file: "chat.png", options: { ...desktop, viewport: { width: 960, height: 600 }, deviceScaleFactor: 1 } },
   { file: "chat-phone.png", options: phone },
 ];
 
